@@ -1,0 +1,22 @@
+"""The one error type for bad input.
+
+Every problem with a file a user hands to formlab (a recording, a rules override, a calibration
+file) is reported as one line ``path:line: problem``. The command line prints ``str(error)`` and
+exits with status 2; it never shows a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad input, located: file, line (1-based, or None when the whole file is at fault), problem."""
+
+    def __init__(self, path: str | None, line: int | None, problem: str):
+        self.path = str(path) if path is not None else "<input>"
+        self.line = line
+        self.problem = problem
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.problem}"

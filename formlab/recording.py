@@ -1,0 +1,438 @@
+"""The ``Recording`` type and the formlab recording CSV format (``spec/recording-format.md``).
+
+A recording is samples on the sensor clock, in the sensor's own axes, with units taken from the
+column names and converted on reading to one internal set: accelerometer in g, gyroscope in deg/s,
+magnetometer in µT. Every malformed input raises :class:`formlab.errors.InputError` naming file,
+line and problem; nothing is guessed or silently repaired, except a truncated final line (a live
+capture cut off mid-write), which is dropped with a warning as the format allows.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from formlab.errors import InputError
+from formlab.frames import G_MPS2
+
+FORMAT_VERSION = "1"
+GAP_FACTOR = 1.5  # a step in t_s longer than this many nominal periods is a gap (spec)
+
+_UNIT_SCALE = {
+    "acc": {"g": 1.0, "mps2": 1.0 / G_MPS2},
+    "gyr": {"dps": 1.0, "rads": 180.0 / np.pi},
+    "mag": {"ut": 1.0},
+}
+_INTERNAL_UNIT = {"acc": "g", "gyr": "dps", "mag": "ut"}
+_SENSOR_COLUMN = re.compile(r"^(acc|gyr|mag)_([xyz])_(\w+)$")
+_PLAIN_COLUMNS = {"t_s", "sample_index", "host_time_s"}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A hole in the sample stream: the last sample before it and the first after it."""
+
+    start_s: float
+    end_s: float
+    missing_samples: int
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass
+class Recording:
+    """Samples of one IMU on its own clock and axes (see ``docs/architecture.md``)."""
+
+    t_s: np.ndarray
+    acc_g: np.ndarray
+    gyr_dps: np.ndarray | None = None
+    mag_ut: np.ndarray | None = None
+    sample_index: np.ndarray | None = None
+    host_time_s: np.ndarray | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    sample_rate_hz: float = 0.0
+    path: str | None = None
+    gaps: list[Gap] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.t_s = np.asarray(self.t_s, dtype=float)
+        self.acc_g = np.asarray(self.acc_g, dtype=float).reshape(-1, 3)
+        if self.gyr_dps is not None:
+            self.gyr_dps = np.asarray(self.gyr_dps, dtype=float).reshape(-1, 3)
+        if not self.sample_rate_hz:
+            self.sample_rate_hz = _nominal_rate_hz(self.metadata, self.t_s)
+        if not self.gaps:
+            self.gaps = find_gaps(self.t_s, self.sample_rate_hz, self.sample_index)
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.t_s.size)
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.t_s[-1] - self.t_s[0]) if self.t_s.size else 0.0
+
+    @property
+    def has_gyro(self) -> bool:
+        return self.gyr_dps is not None
+
+    @property
+    def lost_s(self) -> float:
+        """Seconds of signal missing in gaps (gap length minus one nominal period each)."""
+        period_s = 1.0 / self.sample_rate_hz
+        return float(sum(g.missing_samples for g in self.gaps) * period_s)
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name if self.path else "recording"
+
+
+def find_gaps(t_s: np.ndarray, sample_rate_hz: float, sample_index: np.ndarray | None = None) -> list[Gap]:
+    """Steps in ``t_s`` longer than 1.5 nominal periods (spec); exact counts from ``sample_index``."""
+    if t_s.size < 2 or sample_rate_hz <= 0:
+        return []
+    dt_s = np.diff(t_s)
+    where = np.flatnonzero(dt_s > GAP_FACTOR / sample_rate_hz)
+    if sample_index is not None:
+        missing = np.diff(np.asarray(sample_index, dtype=np.int64))[where] - 1
+    else:
+        missing = np.rint(dt_s[where] * sample_rate_hz).astype(np.int64) - 1
+    return [Gap(float(t_s[i]), float(t_s[i + 1]), int(max(m, 1))) for i, m in zip(where, missing)]
+
+
+def _nominal_rate_hz(metadata: dict[str, str], t_s: np.ndarray) -> float:
+    if "sample_rate_hz" in metadata:
+        return float(metadata["sample_rate_hz"])
+    if t_s.size >= 2:
+        return float(1.0 / np.median(np.diff(t_s)))
+    return 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+
+
+def read_recording(path: str | os.PathLike) -> Recording:
+    """Read a formlab recording CSV; raise :class:`InputError` (file:line: problem) on bad input."""
+    path = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, None, "is a directory, not a recording") from None
+    except OSError as exc:
+        raise InputError(path, None, f"cannot read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(path, line, "not UTF-8 text (is this a CSV recording?)") from None
+    return parse_recording(text, path)
+
+
+def parse_recording(text: str, path: str = "<input>") -> Recording:
+    """Parse the text of a recording (see :func:`read_recording`)."""
+    if not text.strip():
+        raise InputError(path, None, "empty file: no header and no samples")
+    lines = text.split("\n")
+    metadata, header_idx = _parse_metadata(lines, path)
+    if header_idx >= len(lines) or not lines[header_idx].strip():
+        raise InputError(path, header_idx + 1, "header row missing after the metadata lines")
+    header_line = header_idx + 1
+    columns = [c.strip() for c in lines[header_idx].split(",")]
+    layout = _parse_header(columns, path, header_line)
+
+    body_lines = lines[header_idx + 1 :]
+    while body_lines and not body_lines[-1].strip():
+        body_lines.pop()  # the file's final newline(s)
+    if not body_lines:
+        raise InputError(path, header_line, "no samples after the header row")
+    warnings: list[str] = []
+    ends_with_newline = text.endswith("\n")
+    if not ends_with_newline and _is_malformed_row(body_lines[-1], len(columns)):
+        last_line = header_line + len(body_lines)
+        warnings.append(f"{path}:{last_line}: truncated final line dropped")
+        body_lines.pop()
+        if not body_lines:
+            raise InputError(path, header_line, "no complete samples after the header row")
+
+    values = _parse_values(body_lines, columns, path, header_line)
+    return _build_recording(values, columns, layout, metadata, path, header_line, warnings)
+
+
+def _parse_metadata(lines: list[str], path: str) -> tuple[dict[str, str], int]:
+    metadata: dict[str, str] = {}
+    i = 0
+    while i < len(lines) and lines[i].startswith("#"):
+        content = lines[i][1:].strip()
+        if content:
+            key, sep, value = content.partition(":")
+            if not sep or not key.strip():
+                raise InputError(path, i + 1, f"metadata line is not '# key: value': {lines[i]!r}")
+            metadata[key.strip()] = value.strip()
+        i += 1
+    version = metadata.get("formlab-recording")
+    if version is not None and version != FORMAT_VERSION:
+        raise InputError(path, 1, f"recording format version {version!r} is not supported (this formlab reads {FORMAT_VERSION})")
+    if "sample_rate_hz" in metadata:
+        try:
+            rate = float(metadata["sample_rate_hz"])
+        except ValueError:
+            rate = float("nan")
+        if not np.isfinite(rate) or rate <= 0:
+            line = next(k + 1 for k in range(i) if lines[k][1:].strip().startswith("sample_rate_hz"))
+            raise InputError(path, line, f"sample_rate_hz must be a positive number, got {metadata['sample_rate_hz']!r}")
+    return metadata, i
+
+
+@dataclass(frozen=True)
+class _Layout:
+    sensors: dict[str, tuple[list[int], str]]  # 'acc' -> (column indices x,y,z, unit)
+    t_col: int
+    sample_index_col: int | None
+    host_time_col: int | None
+
+
+def _parse_header(columns: list[str], path: str, line: int) -> _Layout:
+    seen: dict[str, dict[str, tuple[int, str]]] = {}
+    plain: dict[str, int] = {}
+    for i, name in enumerate(columns):
+        if name in plain or any(name == f"{k}_{a}_{u}" for k, d in seen.items() for a, (_, u) in d.items()):
+            raise InputError(path, line, f"column {name!r} appears twice")
+        if name in _PLAIN_COLUMNS:
+            plain[name] = i
+            continue
+        m = _SENSOR_COLUMN.match(name)
+        if m is None:
+            if re.match(r"^(acc|gyr|mag)_", name):
+                raise InputError(path, line, f"column {name!r} is not <sensor>_<x|y|z>_<unit>")
+            continue  # unknown non-sensor column: kept out of the analysis, not an error
+        kind, axis, unit = m.groups()
+        if unit not in _UNIT_SCALE[kind]:
+            allowed = " or ".join(_UNIT_SCALE[kind])
+            raise InputError(path, line, f"column {name!r} has unknown unit {unit!r} (expected {allowed})")
+        seen.setdefault(kind, {})[axis] = (i, unit)
+    if "t_s" not in plain:
+        raise InputError(path, line, "missing column 't_s'")
+    sensors: dict[str, tuple[list[int], str]] = {}
+    for kind, axes in seen.items():
+        missing = [a for a in "xyz" if a not in axes]
+        if missing:
+            unit = next(iter(axes.values()))[1]
+            raise InputError(path, line, f"missing column {kind}_{missing[0]}_{unit}")
+        units = {u for _, u in axes.values()}
+        if len(units) > 1:
+            raise InputError(path, line, f"{kind} columns mix units {sorted(units)}")
+        sensors[kind] = ([axes[a][0] for a in "xyz"], units.pop())
+    if "acc" not in sensors:
+        raise InputError(path, line, "missing column acc_x_g (accelerometer columns acc_x/y/z_<g|mps2> are required)")
+    return _Layout(sensors, plain["t_s"], plain.get("sample_index"), plain.get("host_time_s"))
+
+
+def _is_malformed_row(row: str, n_columns: int) -> bool:
+    fields = row.split(",")
+    if len(fields) != n_columns:
+        return True
+    try:
+        [float(f) for f in fields if f.strip()]
+    except ValueError:
+        return True
+    return any(not f.strip() for f in fields)
+
+
+def _parse_values(body_lines: list[str], columns: list[str], path: str, header_line: int) -> np.ndarray:
+    """Parse the numeric body fast (pandas C parser); locate any problem precisely on failure."""
+    body = "\n".join(body_lines)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(body), header=None, names=range(len(columns)), dtype=np.float64,
+            engine="c", skip_blank_lines=False, na_filter=True, keep_default_na=False, na_values=[""],
+        )
+        values = frame.to_numpy()
+        if values.shape[0] != len(body_lines):
+            raise ValueError("row count mismatch")
+    except (ValueError, pd.errors.ParserError):
+        _raise_first_bad_row(body_lines, columns, path, header_line)
+        raise  # pragma: no cover - _raise_first_bad_row always raises
+    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    if bad.size:
+        _raise_first_bad_row(body_lines[bad[0] :], columns, path, header_line + bad[0])
+    return values
+
+
+def _raise_first_bad_row(rows: list[str], columns: list[str], path: str, header_line: int) -> None:
+    for k, row in enumerate(rows):
+        line = header_line + 1 + k
+        if not row.strip():
+            raise InputError(path, line, "empty line inside the samples")
+        fields = row.split(",")
+        if len(fields) != len(columns):
+            raise InputError(path, line, f"expected {len(columns)} values, found {len(fields)}")
+        for name, value in zip(columns, fields):
+            value = value.strip()
+            if not value:
+                raise InputError(path, line, f"empty value in column {name!r}")
+            try:
+                number = float(value)
+            except ValueError:
+                raise InputError(path, line, f"non-numeric value {value!r} in column {name!r}") from None
+            if not np.isfinite(number):
+                raise InputError(path, line, f"value {value!r} in column {name!r} is not a finite number")
+    raise InputError(path, header_line + 1, "unreadable samples")
+
+
+def _build_recording(values, columns, layout: _Layout, metadata, path, header_line, warnings) -> Recording:
+    t_s = values[:, layout.t_col]
+    dt_s = np.diff(t_s)
+    bad = np.flatnonzero(dt_s <= 0)
+    if bad.size:
+        k = int(bad[0])
+        line = header_line + 2 + k
+        what = "duplicate timestamp" if dt_s[k] == 0 else "time goes backwards"
+        raise InputError(path, line, f"{what}: t_s {t_s[k + 1]:.6f} after {t_s[k]:.6f}")
+
+    arrays: dict[str, np.ndarray] = {}
+    for kind, (idx, unit) in layout.sensors.items():
+        arrays[kind] = values[:, idx] * _UNIT_SCALE[kind][unit]
+    _check_accelerometer_units(arrays["acc"], layout.sensors["acc"][1], columns, layout, path, header_line)
+
+    sample_index = None
+    if layout.sample_index_col is not None:
+        sample_index = values[:, layout.sample_index_col].astype(np.int64)
+        back = np.flatnonzero(np.diff(sample_index) <= 0)
+        if back.size:
+            raise InputError(path, header_line + 2 + int(back[0]), "sample_index does not increase")
+    host_time_s = values[:, layout.host_time_col] if layout.host_time_col is not None else None
+    rec = Recording(
+        t_s=t_s, acc_g=arrays["acc"], gyr_dps=arrays.get("gyr"), mag_ut=arrays.get("mag"),
+        sample_index=sample_index, host_time_s=host_time_s, metadata=metadata, path=path,
+        warnings=warnings,
+    )
+    if rec.t_s.size < 2:
+        raise InputError(path, header_line + 1, "only one sample: a recording needs at least two")
+    return rec
+
+
+def _check_accelerometer_units(acc_g, unit, columns, layout, path, header_line) -> None:
+    """Gravity gives the unit away: the median |specific force| is about 1 g, standing or running."""
+    median_g = float(np.median(np.linalg.norm(acc_g, axis=1)))
+    name = columns[layout.sensors["acc"][0][0]]
+    if unit == "g" and median_g > 4.0:
+        raise InputError(path, header_line, f"{name} says g but the median |acc| is {median_g:.2f} g "
+                         f"(≈ {median_g / G_MPS2:.2f} if read as m/s²): the values look like m/s²; use acc_*_mps2")
+    if unit == "mps2" and median_g < 0.4:
+        raise InputError(path, header_line, f"{name} says m/s² but the median |acc| is {median_g * G_MPS2:.2f} m/s²: "
+                         "the values look like g; use acc_*_g")
+
+
+# --------------------------------------------------------------------------------------------
+# writing
+
+
+def _columns(has_gyro: bool, has_index: bool, has_host: bool) -> list[str]:
+    cols = ["t_s", "acc_x_g", "acc_y_g", "acc_z_g"]
+    if has_gyro:
+        cols += ["gyr_x_dps", "gyr_y_dps", "gyr_z_dps"]
+    if has_index:
+        cols.append("sample_index")
+    if has_host:
+        cols.append("host_time_s")
+    return cols
+
+
+def _formats(has_gyro: bool, has_index: bool, has_host: bool) -> list[str]:
+    fmts = ["%.6f"] + ["%.5f"] * 3
+    if has_gyro:
+        fmts += ["%.4f"] * 3
+    if has_index:
+        fmts.append("%d")
+    if has_host:
+        fmts.append("%.6f")
+    return fmts
+
+
+def _metadata_text(metadata: dict[str, str]) -> str:
+    meta = {"formlab-recording": FORMAT_VERSION, **{k: v for k, v in metadata.items() if k != "formlab-recording"}}
+    for key, value in meta.items():
+        if "\n" in str(value) or "\n" in key:
+            raise ValueError(f"metadata {key!r} must be one line")
+    return "".join(f"# {k}: {v}\n" for k, v in meta.items())
+
+
+def _rows(t_s, acc_g, gyr_dps, sample_index, host_time_s) -> np.ndarray:
+    parts = [np.asarray(t_s, float)[:, None], np.asarray(acc_g, float)]
+    if gyr_dps is not None:
+        parts.append(np.asarray(gyr_dps, float))
+    if sample_index is not None:
+        parts.append(np.asarray(sample_index, float)[:, None])
+    if host_time_s is not None:
+        parts.append(np.asarray(host_time_s, float)[:, None])
+    return np.hstack(parts)
+
+
+def write_recording(path: str | os.PathLike, rec: Recording) -> None:
+    """Write ``rec`` as a formlab recording CSV (g, deg/s), metadata first."""
+    has = (rec.gyr_dps is not None, rec.sample_index is not None, rec.host_time_s is not None)
+    metadata = dict(rec.metadata)
+    metadata.setdefault("sample_rate_hz", f"{rec.sample_rate_hz:g}")
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(_metadata_text(metadata))
+        fh.write(",".join(_columns(*has)) + "\n")
+        rows = _rows(rec.t_s, rec.acc_g, rec.gyr_dps, rec.sample_index, rec.host_time_s)
+        np.savetxt(fh, rows, fmt=_formats(*has), delimiter=",")
+
+
+class RecordingAppender:
+    """Append-only writer for live capture: header on open, one flushed (and fsynced) write per batch.
+
+    A crash loses at most the batch being written; a line cut off mid-write is dropped by the
+    reader with a warning.
+    """
+
+    def __init__(self, path: str | os.PathLike, metadata: dict[str, str], has_gyro: bool, fsync: bool = True):
+        self.path = str(path)
+        self.has_gyro = has_gyro
+        self._fsync = fsync
+        self._formats = _formats(has_gyro, True, True)
+        self.rows_written = 0
+        self._fh = open(self.path, "w", encoding="utf-8", newline="\n")
+        self._fh.write(_metadata_text(metadata))
+        self._fh.write(",".join(_columns(has_gyro, True, True)) + "\n")
+        self._flush()
+
+    def append(self, t_s, acc_g, gyr_dps, sample_index, host_time_s) -> None:
+        """Write one batch of samples (arrays of equal length) and flush it to disk."""
+        if self.has_gyro and gyr_dps is None:
+            raise ValueError("this recording has gyroscope columns: gyr_dps is required")
+        rows = _rows(t_s, acc_g, gyr_dps if self.has_gyro else None, sample_index, host_time_s)
+        if rows.shape[0] == 0:
+            return
+        np.savetxt(self._fh, rows, fmt=self._formats, delimiter=",")
+        self.rows_written += rows.shape[0]
+        self._flush()
+
+    def _flush(self) -> None:
+        self._fh.flush()
+        if self._fsync:
+            os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._flush()
+            self._fh.close()
+
+    def __enter__(self) -> "RecordingAppender":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
