@@ -1,0 +1,102 @@
+"""Units and rotations for formlab's frames.
+
+The frames themselves are defined once, in ``docs/body-frame.md``: the sensor frame is the IMU's
+own right-handed axes; the body (pelvis) frame is x forward, y left, z up as it is during quiet
+standing. Rotation matrices here are *active* and map vectors between frames as
+``v_body = R_body_from_sensor @ v_sensor``.
+
+Pelvic angles are Tait-Bryan ``z-y-x`` angles (rotation about up, tilt about left, obliquity
+about forward) of the pelvis orientation relative to standing: ``R = Rz(rotation) @ Ry(tilt) @
+Rx(obliquity)``. With the right-hand rule this gives the signs of ``docs/body-frame.md``:
+positive tilt pitches the forward axis down (anterior tilt), positive obliquity raises the left
+side, positive rotation turns the pelvis to the left.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+G_MPS2 = 9.80665
+"""Standard gravity, m/s² per g (ISO 80000-3)."""
+
+BODY_AXES = ("fwd", "left", "up")
+"""Column suffixes of the body axes, in order x, y, z."""
+
+
+def g_to_mps2(acc_g: np.ndarray | float) -> np.ndarray | float:
+    """Convert specific force from g to m/s²."""
+    return np.asarray(acc_g) * G_MPS2
+
+
+def mps2_to_g(acc_mps2: np.ndarray | float) -> np.ndarray | float:
+    """Convert specific force from m/s² to g."""
+    return np.asarray(acc_mps2) / G_MPS2
+
+
+def dps_to_rads(gyr_dps: np.ndarray | float) -> np.ndarray | float:
+    """Convert angular rate from degrees per second to radians per second."""
+    return np.deg2rad(gyr_dps)
+
+
+def rads_to_dps(gyr_rads: np.ndarray | float) -> np.ndarray | float:
+    """Convert angular rate from radians per second to degrees per second."""
+    return np.rad2deg(gyr_rads)
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    """Return ``v`` scaled to length one (along the last axis); raise on a zero vector."""
+    v = np.asarray(v, dtype=float)
+    norm = np.linalg.norm(v, axis=-1, keepdims=True)
+    if np.any(norm < 1e-12):
+        raise ValueError("cannot normalise a zero-length vector")
+    return v / norm
+
+
+def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Smallest rotation matrix ``R`` with ``R @ unit(a) == unit(b)``.
+
+    Rotates about ``a × b`` by the angle between the vectors (Rodrigues). Antiparallel vectors
+    are turned by 180° about any axis perpendicular to ``a``.
+    """
+    a = unit(a)
+    b = unit(b)
+    axis = np.cross(a, b)
+    sin_angle = np.linalg.norm(axis)
+    cos_angle = float(np.dot(a, b))
+    if sin_angle < 1e-12:
+        if cos_angle > 0:
+            return np.eye(3)
+        helper = np.eye(3)[np.argmin(np.abs(a))]
+        perp = unit(np.cross(a, helper))
+        return Rotation.from_rotvec(np.pi * perp).as_matrix()
+    angle = np.arctan2(sin_angle, cos_angle)
+    return Rotation.from_rotvec(axis / sin_angle * angle).as_matrix()
+
+
+def matrix_from_angles_deg(rotation_deg, tilt_deg, obliquity_deg) -> np.ndarray:
+    """Rotation matrix (or stack of them) ``Rz(rotation) @ Ry(tilt) @ Rx(obliquity)``.
+
+    Angles in degrees, scalars or equal-length arrays; see ``docs/body-frame.md``.
+    """
+    angles = np.stack(np.broadcast_arrays(rotation_deg, tilt_deg, obliquity_deg), axis=-1)
+    return Rotation.from_euler("ZYX", angles, degrees=True).as_matrix()
+
+
+def angles_deg_from_matrix(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inverse of :func:`matrix_from_angles_deg`: ``(rotation_deg, tilt_deg, obliquity_deg)``.
+
+    Accepts one 3×3 matrix or a stack ``(n, 3, 3)``. Tilt lies in [-90°, 90°].
+    """
+    angles = Rotation.from_matrix(matrix).as_euler("ZYX", degrees=True)
+    return angles[..., 0], angles[..., 1], angles[..., 2]
+
+
+def angles_deg_from_quaternion_wxyz(q_wxyz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tait-Bryan z-y-x angles ``(rotation, tilt, obliquity)`` in degrees from quaternions.
+
+    ``q_wxyz`` is ``(4,)`` or ``(n, 4)`` scalar-first (the order imufusion uses).
+    """
+    q = np.asarray(q_wxyz, dtype=float)
+    angles = Rotation.from_quat(q[..., [1, 2, 3, 0]]).as_euler("ZYX", degrees=True)
+    return angles[..., 0], angles[..., 1], angles[..., 2]
