@@ -1,0 +1,364 @@
+"""What the rules can measure: each rule metric read from an analysis.
+
+A rule in the catalogue names a metric; this module says where that number comes from in an
+:class:`~formlab.analysis.Analysis` (``.summary``, ``.windows``, ``.steps``,
+``.recording.metadata``) and why it may be missing. Three kinds:
+
+- ``level``: one number for the whole run (from SUMMARY.json ``metrics``), the same number per drift
+  window (a median column of ``.windows``) and, when the metric is per step, the step values
+  (STEPS.csv) used as evidence.
+- ``change``: how far a level metric moved from the first drift window; per window the difference
+  to the first window, for the run the difference of the last window (fatigue drift, Runalyze /
+  Garmin style "first vs last segment").
+- ``context``: recording metadata (treadmill incline).
+
+Nothing here guesses: a metric that the analysis left ``null`` reads as missing with a reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The parts of an analysis the rules read (built once per evaluation)."""
+
+    summary: dict
+    steps: pd.DataFrame | None
+    windows: pd.DataFrame | None
+    metadata: dict
+    window_min_steps: int = 20
+
+    @classmethod
+    def from_analysis(cls, analysis: Any, window_min_steps: int = 20) -> "Inputs":
+        recording = getattr(analysis, "recording", None)
+        metadata = dict(getattr(recording, "metadata", None) or {})
+        return cls(summary=dict(getattr(analysis, "summary", None) or {}),
+                   steps=getattr(analysis, "steps", None),
+                   windows=_usable_windows(getattr(analysis, "windows", None), window_min_steps),
+                   metadata=metadata, window_min_steps=window_min_steps)
+
+    @property
+    def metrics(self) -> dict:
+        return self.summary.get("metrics") or {}
+
+    def valid_steps(self) -> pd.DataFrame | None:
+        """Steps used for evidence: the valid ones (all of them when no ``valid`` column)."""
+        if self.steps is None or len(self.steps) == 0:
+            return None
+        if "valid" in self.steps.columns:
+            return self.steps[self.steps["valid"].astype(bool)]
+        return self.steps
+
+
+def _usable_windows(windows: pd.DataFrame | None, min_steps: int) -> pd.DataFrame | None:
+    """Drift windows sorted by start, without windows holding fewer than ``min_steps`` steps."""
+    if windows is None or len(windows) == 0 or "start_s" not in windows.columns:
+        return None
+    out = windows.sort_values("start_s").reset_index(drop=True)
+    if "steps" in out.columns:
+        out = out[out["steps"].fillna(0) >= min_steps].reset_index(drop=True)
+    return out if len(out) else None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A measured value, or ``None`` with the reason it is missing; ``side`` when it has one."""
+
+    value: float | None
+    reason: str | None = None
+    side: str | None = None
+
+
+def _number(x: Any) -> float | None:
+    if x is None or isinstance(x, bool):
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _path(summary_metrics: dict, path: tuple[str, ...]) -> Any:
+    node: Any = summary_metrics
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One metric a rule can test.
+
+    ``read`` gives the whole-run value; ``windows`` the per-window values (a Series aligned with
+    ``Inputs.windows``) or ``None``; ``steps`` the per-step values used as evidence or ``None``.
+    """
+
+    name: str
+    label: str
+    unit: str
+    decimals: int
+    kind: str
+    read: Callable[[Inputs], Reading]
+    windows: Callable[[Inputs], pd.Series | None] = field(default=lambda i: None)
+    steps: Callable[[Inputs], pd.Series | None] = field(default=lambda i: None)
+    has_side: bool = False
+    window_sides: Callable[[Inputs], pd.Series | None] = field(default=lambda i: None)
+
+    def fmt(self, value: float) -> str:
+        """The value as shown in messages; changes carry their sign."""
+        sign = "+" if self.kind == "change" else ""
+        return f"{value:{sign}.{self.decimals}f}"
+
+
+# ---------------------------------------------------------------------------------------------
+# builders
+
+
+def _summary_reader(path: tuple[str, ...], needs: str) -> Callable[[Inputs], Reading]:
+    dotted = ".".join(path)
+
+    def read(inp: Inputs) -> Reading:
+        if not inp.metrics:
+            return Reading(None, "the summary has no metrics")
+        value = _number(_path(inp.metrics, path))
+        if value is None:
+            return Reading(None, f"metrics.{dotted} is null in the summary ({needs})")
+        return Reading(value)
+
+    return read
+
+
+def _window_column(*columns: str) -> Callable[[Inputs], pd.Series | None]:
+    def series(inp: Inputs) -> pd.Series | None:
+        if inp.windows is None:
+            return None
+        for column in columns:
+            if column in inp.windows.columns:
+                values = pd.to_numeric(inp.windows[column], errors="coerce")
+                return values if values.notna().any() else None
+        return None
+
+    return series
+
+
+def _step_column(column: str, side: str | None = None,
+                 transform: Callable[[pd.Series], pd.Series] | None = None
+                 ) -> Callable[[Inputs], pd.Series | None]:
+    def series(inp: Inputs) -> pd.Series | None:
+        steps = inp.valid_steps()
+        if steps is None or column not in steps.columns:
+            return None
+        if side is not None:
+            if "side" not in steps.columns:
+                return None
+            steps = steps[steps["side"] == side]
+        values = pd.to_numeric(steps[column], errors="coerce")
+        if transform is not None:
+            values = transform(values)
+        values = values[np.isfinite(values)]
+        return values if len(values) else None
+
+    return series
+
+
+def _balance_offset(inp: Inputs) -> Reading:
+    left_pct = _number(inp.metrics.get("ground_contact_balance_left_pct"))
+    if left_pct is None:
+        return Reading(None, "metrics.ground_contact_balance_left_pct is null in the summary "
+                             "(needs the side of each step)")
+    side = "left" if left_pct > 50 else "right" if left_pct < 50 else None
+    return Reading(abs(left_pct - 50.0), side=side)
+
+
+def _balance_left_pct_windows(inp: Inputs) -> pd.Series | None:
+    w = inp.windows
+    if w is None:
+        return None
+    if "contact_balance_left_pct" in w.columns:
+        left_pct = pd.to_numeric(w["contact_balance_left_pct"], errors="coerce")
+    elif {"contact_left_ms", "contact_right_ms"} <= set(w.columns):
+        left = pd.to_numeric(w["contact_left_ms"], errors="coerce")
+        right = pd.to_numeric(w["contact_right_ms"], errors="coerce")
+        left_pct = 100.0 * left / (left + right)
+    else:
+        return None
+    return left_pct if left_pct.notna().any() else None
+
+
+def _balance_offset_windows(inp: Inputs) -> pd.Series | None:
+    left_pct = _balance_left_pct_windows(inp)
+    return None if left_pct is None else (left_pct - 50.0).abs()
+
+
+def _sides(diff: pd.Series) -> pd.Series:
+    """'left' where ``diff`` (left minus right) > 0, 'right' where < 0, None otherwise."""
+    return diff.map(lambda d: "left" if d > 0 else "right" if d < 0 else None)
+
+
+def _balance_sides_windows(inp: Inputs) -> pd.Series | None:
+    left_pct = _balance_left_pct_windows(inp)
+    return None if left_pct is None else _sides(left_pct - 50.0)
+
+
+def _impact_asymmetry(inp: Inputs) -> Reading:
+    value = _number(inp.metrics.get("impact_asymmetry_pct"))
+    if value is None:
+        return Reading(None, "metrics.impact_asymmetry_pct is null in the summary "
+                             "(needs the side of each step)")
+    left = _number(_path(inp.metrics, ("impact_g", "left")))
+    right = _number(_path(inp.metrics, ("impact_g", "right")))
+    side = None
+    if left is not None and right is not None and left != right:
+        side = "left" if left > right else "right"
+    return Reading(value, side=side)
+
+
+def _impact_asymmetry_windows(inp: Inputs) -> pd.Series | None:
+    w = inp.windows
+    if w is None:
+        return None
+    if "impact_asymmetry_pct" in w.columns:
+        out = pd.to_numeric(w["impact_asymmetry_pct"], errors="coerce")
+    elif {"impact_left_g", "impact_right_g"} <= set(w.columns):
+        left = pd.to_numeric(w["impact_left_g"], errors="coerce")
+        right = pd.to_numeric(w["impact_right_g"], errors="coerce")
+        out = 100.0 * (right - left).abs() / ((left + right) / 2.0)
+    else:
+        return None
+    return out if out.notna().any() else None
+
+
+def _impact_sides_windows(inp: Inputs) -> pd.Series | None:
+    w = inp.windows
+    if w is None or not {"impact_left_g", "impact_right_g"} <= set(w.columns):
+        return None
+    return _sides(pd.to_numeric(w["impact_left_g"], errors="coerce")
+                  - pd.to_numeric(w["impact_right_g"], errors="coerce"))
+
+
+def _incline_pct(inp: Inputs) -> Reading:
+    meta = inp.metadata
+    if "incline_pct" in meta:
+        value = _number(meta["incline_pct"])
+        if value is None:
+            return Reading(None, f"metadata incline_pct {meta['incline_pct']!r} is not a number")
+        return Reading(value)
+    if "incline_deg" in meta:
+        value = _number(meta["incline_deg"])
+        if value is None or abs(value) >= 90:
+            return Reading(None, f"metadata incline_deg {meta['incline_deg']!r} is not an angle")
+        return Reading(100.0 * math.tan(math.radians(value)))
+    return Reading(None, "the recording metadata gives no treadmill incline "
+                         "(incline_pct or incline_deg)")
+
+
+def _change(base: "Measure") -> tuple[Callable[[Inputs], Reading],
+                                      Callable[[Inputs], pd.Series | None]]:
+    """Reader and window series of the drift of ``base``: each window minus the first window."""
+
+    def windows(inp: Inputs) -> pd.Series | None:
+        series = base.windows(inp)
+        if series is None:
+            return None
+        finite = series[series.notna()]
+        if len(finite) < 2:
+            return None
+        return series - finite.iloc[0]
+
+    def read(inp: Inputs) -> Reading:
+        if inp.windows is None:
+            return Reading(None, "no drift windows with at least "
+                                 f"{inp.window_min_steps} steps")
+        series = base.windows(inp)
+        if series is None:
+            return Reading(None, f"the drift windows have no {base.name} values")
+        finite = series[series.notna()]
+        if len(finite) < 2:
+            return Reading(None, f"needs at least 2 drift windows with {base.name}; "
+                                 f"the run has {len(finite)}")
+        return Reading(float(finite.iloc[-1] - finite.iloc[0]))
+
+    return read, windows
+
+
+def _level(name: str, label: str, unit: str, decimals: int, path: tuple[str, ...], needs: str,
+           window_columns: tuple[str, ...], step: Callable[[Inputs], pd.Series | None] | None = None,
+           ) -> Measure:
+    return Measure(name=name, label=label, unit=unit, decimals=decimals, kind="level",
+                   read=_summary_reader(path, needs), windows=_window_column(*window_columns),
+                   steps=step or (lambda i: None))
+
+
+def _registry() -> dict[str, Measure]:
+    level = [
+        _level("cadence_spm", "cadence", "spm", 0, ("cadence_spm",), "needs running steps",
+               ("cadence_spm",),
+               _step_column("step_time_s", transform=lambda s: 60.0 / s.where(s > 0))),
+        _level("ground_contact_ms", "ground contact time", "ms", 0, ("ground_contact_ms", "mean"),
+               "needs toe-off detection", ("contact_ms", "ground_contact_ms"),
+               _step_column("contact_ms")),
+        _level("braking_mps", "braking per step", "m/s", 2, ("braking_mps", "mean"),
+               "needs the forward axis", ("braking_mps",), _step_column("braking_mps")),
+        _level("vertical_oscillation_cm", "vertical oscillation", "cm", 1,
+               ("vertical_oscillation_cm",), "needs running steps", ("vertical_oscillation_cm",),
+               _step_column("vertical_oscillation_cm")),
+        _level("vertical_ratio_pct", "vertical ratio", "%", 1, ("vertical_ratio_pct",),
+               "needs the treadmill speed: metadata treadmill_speed_mps or --speed",
+               ("vertical_ratio_pct",)),
+        _level("pelvic_tilt_deg", "anterior pelvic tilt (vs standing)", "deg", 1,
+               ("pelvic_tilt_deg", "mean"), "needs a gyroscope and a standing moment",
+               ("pelvic_tilt_deg",), _step_column("pelvic_tilt_deg")),
+        _level("pelvic_drop_left_deg", "contralateral pelvic drop in left stance", "deg", 1,
+               ("pelvic_drop_deg", "left"), "needs a gyroscope and the side of each step",
+               ("pelvic_drop_left_deg",), _step_column("pelvic_drop_deg", side="left")),
+        _level("pelvic_drop_right_deg", "contralateral pelvic drop in right stance", "deg", 1,
+               ("pelvic_drop_deg", "right"), "needs a gyroscope and the side of each step",
+               ("pelvic_drop_right_deg",), _step_column("pelvic_drop_deg", side="right")),
+        _level("pelvic_rotation_range_deg", "pelvic rotation range", "deg", 1,
+               ("pelvic_rotation_deg", "range"), "needs a gyroscope",
+               ("pelvic_rotation_range_deg", "pelvic_rotation_deg")),
+        Measure("contact_balance_offset_pct", "ground contact balance off 50/50", "%", 1,
+                "level", _balance_offset, _balance_offset_windows, has_side=True,
+                window_sides=_balance_sides_windows),
+        Measure("impact_asymmetry_pct", "impact asymmetry", "%", 1, "level", _impact_asymmetry,
+                _impact_asymmetry_windows, has_side=True, window_sides=_impact_sides_windows),
+        Measure("incline_pct", "treadmill incline", "%", 1, "context", _incline_pct),
+    ]
+    out = {m.name: m for m in level}
+    for base in ("cadence_spm", "ground_contact_ms", "pelvic_tilt_deg", "impact_asymmetry_pct",
+                 "braking_mps", "vertical_oscillation_cm"):
+        b = out[base]
+        read, windows = _change(b)
+        name = f"{base}_change"
+        out[name] = Measure(name, f"change in {b.label} since the first window", b.unit,
+                            b.decimals, "change", read, windows)
+    out["pelvic_drop_left_deg"] = _with_side(out["pelvic_drop_left_deg"], "left")
+    out["pelvic_drop_right_deg"] = _with_side(out["pelvic_drop_right_deg"], "right")
+    return out
+
+
+def _with_side(m: Measure, side: str) -> Measure:
+    def read(inp: Inputs) -> Reading:
+        r = m.read(inp)
+        return Reading(r.value, r.reason, side)
+
+    def window_sides(inp: Inputs) -> pd.Series | None:
+        series = m.windows(inp)
+        return None if series is None else pd.Series(side, index=series.index)
+
+    return Measure(m.name, m.label, m.unit, m.decimals, m.kind, read, m.windows, m.steps,
+                   has_side=True, window_sides=window_sides)
+
+
+MEASURES: dict[str, Measure] = _registry()
+"""Every metric a catalogue rule may name, by name."""
