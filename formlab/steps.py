@@ -1,0 +1,247 @@
+"""Initial contact, toe-off and the side of each step.
+
+Running contacts (:class:`RunningContactDetector`) follow the spring-mass model of running
+(Blickhan 1989; McMahon & Cheng 1990): the pelvis is in free fall during flight, so its specific
+force is ~0 g, and during stance it carries the vertical ground reaction force, a roughly
+half-sine pulse (Morin et al. 2005). A sacral accelerometer therefore sees each stance as a pulse
+of vertical specific force, and contact is where the ground force is on:
+
+* **Initial contact**: the rise of the 15 Hz low-passed vertical specific force through 0.8 g
+  (capped at half the stance peak), extrapolated along its tangent back to the flight level (0 g).
+  The impact loading is steep, so the tangent lands within a few milliseconds of force onset.
+* **Toe-off**: the falling edge of the 8 Hz low-passed pulse at half its peak, extrapolated along
+  its tangent to 0 g. The sacral signal's low tail (soft tissue, pelvis rotation) lags the ground
+  force; the half-peak tangent of the smooth pulse does not.
+
+On the force-treadmill reference (``validation.md``) this gives contact-time errors near those
+reported for the best sacral methods (Patoz et al. 2022: bias 13 ms, RMSE 20 ms).
+
+Walking contacts (:class:`WalkingContactDetector`) have no flight phase: initial contact is taken
+at the steepest rise of the low-passed vertical acceleration before each loading peak (the
+loading response; Zijlstra & Hof 2003 use the same trunk events).
+
+Sides (:func:`assign_sides`): during left stance the ground pushes the pelvis toward the right
+(mediolateral acceleration negative on the left axis) and the pelvis turns to the left (positive
+yaw rate about up) as the right leg swings through; McCamley et al. 2012 and Ullrich et al. 2021
+use the same gyroscope and mediolateral cues. Each step's evidence is scored, and within a run of
+regularly alternating steps the side is fixed by the parity that best fits all steps at once, so
+single-step errors cannot occur; a run whose evidence is weak or inconsistent stays unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.signal import butter, find_peaks, sosfiltfilt
+
+STEP_COLUMNS = ["t_ic_s", "t_fc_s", "bout", "stance_peak_g"]
+
+
+def lowpass(x: np.ndarray, cutoff_hz: float, sample_rate_hz: float, order: int = 2) -> np.ndarray:
+    """Zero-phase Butterworth low-pass along axis 0 (cut-off capped below Nyquist)."""
+    cutoff_hz = min(cutoff_hz, 0.45 * sample_rate_hz)
+    sos = butter(order, cutoff_hz / (sample_rate_hz / 2.0), output="sos")
+    return sosfiltfilt(sos, x, axis=0)
+
+
+def _crossing(t_s: np.ndarray, y: np.ndarray, i_from: int, i_to: int, level: float) -> tuple[float, float] | None:
+    """First crossing of ``level`` walking from ``i_from`` toward ``i_to``: (time, slope per s)."""
+    step = 1 if i_to > i_from else -1
+    idx = np.arange(i_from, i_to, step)
+    below = np.flatnonzero(y[idx] < level)
+    if below.size == 0:
+        return None
+    k = idx[below[0]]
+    a, b = (k, k + 1) if step < 0 else (k - 1, k)
+    if a < 0 or b >= y.size or y[b] == y[a]:
+        return None
+    frac = (level - y[a]) / (y[b] - y[a])
+    return float(t_s[a] + frac * (t_s[b] - t_s[a])), float((y[b] - y[a]) / (t_s[b] - t_s[a]))
+
+
+@dataclass
+class RunningContactDetector:
+    """Stance pulses of vertical specific force → initial contact and toe-off (see module doc)."""
+
+    envelope_hz: float = 8.0
+    onset_hz: float = 15.0
+    onset_level_g: float = 0.8
+    min_peak_g: float = 1.2
+    min_step_s: float = 0.22
+    max_contact_s: float = 0.45
+    min_contact_s: float = 0.08
+
+    def detect(self, t_s: np.ndarray, acc_up_g: np.ndarray, sample_rate_hz: float) -> pd.DataFrame:
+        """Contacts in one stretch of uniformly sampled running: ``t_ic_s, t_fc_s, stance_peak_g``."""
+        fs = sample_rate_hz
+        if acc_up_g.size < int(fs):
+            return pd.DataFrame(columns=["t_ic_s", "t_fc_s", "stance_peak_g"])
+        envelope = lowpass(acc_up_g, self.envelope_hz, fs)
+        onset = lowpass(acc_up_g, self.onset_hz, fs)
+        peaks, _ = find_peaks(envelope, height=self.min_peak_g, distance=max(1, int(self.min_step_s * fs)),
+                              prominence=0.5)
+        reach = int(self.max_contact_s * fs)
+        rows = []
+        for p in peaks:
+            half = 0.5 * envelope[p]
+            up = _crossing(t_s, envelope, p, max(p - reach, 0), half)
+            down = _crossing(t_s, envelope, p, min(p + reach, envelope.size - 1), half)
+            if up is None or down is None or down[1] >= 0:
+                continue
+            t_fc = down[0] + half / -down[1]
+            i_up = int(np.searchsorted(t_s, up[0]))
+            level = min(self.onset_level_g, half)
+            rise = _crossing(t_s, onset, min(i_up + 1, onset.size - 1), max(i_up - reach, 0), level)
+            if rise is None or rise[1] <= 0:
+                continue
+            t_ic = rise[0] - level / rise[1]
+            if self.min_contact_s <= t_fc - t_ic <= self.max_contact_s:
+                rows.append((t_ic, t_fc, float(envelope[p])))
+        out = pd.DataFrame(rows, columns=["t_ic_s", "t_fc_s", "stance_peak_g"])
+        # a peak split in two (double-humped stance) gives overlapping contacts: keep the first
+        keep = np.r_[True, out["t_ic_s"].to_numpy()[1:] > out["t_fc_s"].to_numpy()[:-1]] if len(out) else []
+        return out[keep].reset_index(drop=True)
+
+
+@dataclass
+class WalkingContactDetector:
+    """Walking initial contacts: steepest rise of the low-passed vertical acceleration (see module doc)."""
+
+    lowpass_hz: float = 4.0
+    min_step_s: float = 0.3
+    max_step_s: float = 1.0
+    offset_s: float = 0.0
+
+    def detect(self, t_s: np.ndarray, acc_up_g: np.ndarray, sample_rate_hz: float) -> pd.DataFrame:
+        fs = sample_rate_hz
+        if acc_up_g.size < int(fs):
+            return pd.DataFrame(columns=["t_ic_s", "t_fc_s", "stance_peak_g"])
+        smooth = lowpass(acc_up_g - np.mean(acc_up_g), self.lowpass_hz, fs)
+        slope = np.gradient(smooth) * fs
+        peaks, _ = find_peaks(slope, distance=max(1, int(self.min_step_s * fs)),
+                              height=0.5 * np.percentile(slope, 95))
+        t_ic = t_s[peaks] + self.offset_s
+        return pd.DataFrame({"t_ic_s": t_ic, "t_fc_s": np.nan, "stance_peak_g": np.nan})
+
+
+def detect_contacts(t_s: np.ndarray, acc_g: np.ndarray, sample_rate_hz: float, valid: np.ndarray,
+                    bouts: pd.DataFrame, activities=("running",),
+                    running: RunningContactDetector | None = None,
+                    walking: WalkingContactDetector | None = None) -> pd.DataFrame:
+    """Contacts in every bout of the given activities; columns ``STEP_COLUMNS``.
+
+    A bout is cut wherever ``valid`` is False (a long gap), so no step spans a gap.
+    """
+    running = running or RunningContactDetector()
+    walking = walking or WalkingContactDetector()
+    frames = []
+    bout_id = 0
+    for _, bout in bouts.iterrows():
+        if bout["activity"] not in activities:
+            continue
+        detector = running if bout["activity"] == "running" else walking
+        inside = (t_s >= bout["start_s"]) & (t_s <= bout["end_s"])
+        for lo, hi in _true_runs(inside & valid):
+            found = detector.detect(t_s[lo:hi], acc_g[lo:hi, 2], sample_rate_hz)
+            found = found[(found["t_ic_s"] >= t_s[lo]) & (found["t_ic_s"] <= t_s[hi - 1])]
+            if len(found):
+                found = found.assign(bout=bout_id)
+                frames.append(found)
+            bout_id += 1
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in STEP_COLUMNS})
+    return pd.concat(frames, ignore_index=True)[STEP_COLUMNS]
+
+
+def _true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    return list(zip(edges[0::2], edges[1::2]))
+
+
+# ---------------------------------------------------------------------------------------------
+# sides
+
+
+@dataclass
+class SideAssigner:
+    """Side of each step from mediolateral and yaw-rate cues, enforced alternation (module doc).
+
+    ``min_agreement``: share of steps in a run whose own evidence must agree with the chosen
+    parity; below it the run's sides stay unknown. ``max_step_ratio``: a step interval longer
+    than this many times the run's median breaks alternation (a missed step, a stop).
+    """
+
+    min_agreement: float = 0.7
+    min_steps: int = 4
+    max_step_ratio: float = 1.5
+
+    def evidence(self, t_s, acc_g, gyr_dps, sample_rate_hz, contacts: pd.DataFrame, ml_available: bool) -> np.ndarray:
+        """Per-step evidence, positive for left, each cue scaled to unit spread over the steps."""
+        t_ic = contacts["t_ic_s"].to_numpy()
+        if len(t_ic) == 0:
+            return np.zeros(0)
+        step_s = float(np.median(np.diff(t_ic))) if len(t_ic) > 1 else 0.35
+        t_end = contacts["t_fc_s"].to_numpy()
+        t_end = np.where(np.isfinite(t_end), t_end, t_ic + 0.5 * step_s)
+        i0 = np.searchsorted(t_s, t_ic)
+        i1 = np.maximum(np.searchsorted(t_s, t_end), i0 + 1)
+        ml_cue = yaw_cue = None
+        if ml_available:
+            ml = lowpass(acc_g[:, 1], 10.0, sample_rate_hz)
+            ml = ml - lowpass(ml, 1.0 / (4.0 * step_s), sample_rate_hz)  # drop drift below half the stride frequency
+            ml_cue = _unit_spread(-_window_means(ml, i0, i1))
+        if gyr_dps is not None:
+            yaw = lowpass(gyr_dps[:, 2], 10.0, sample_rate_hz)
+            yaw_cue = _unit_spread(_window_means(yaw - np.median(yaw), i0, i1))
+        if ml_cue is None:
+            return np.zeros(len(t_ic)) if yaw_cue is None else yaw_cue
+        if yaw_cue is not None and len(t_ic) > 3:
+            # the yaw rate changes sign within stance (its phase differs between walking and
+            # running), so its sign is taken from its agreement with the mediolateral cue
+            return ml_cue + np.sign(np.dot(ml_cue, yaw_cue)) * yaw_cue
+        return ml_cue
+
+    def assign(self, contacts: pd.DataFrame, evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sides ('left'/'right'/'') and confidence (share of agreeing steps) for each contact."""
+        n = len(contacts)
+        side = np.full(n, "", dtype=object)
+        confidence = np.zeros(n)
+        if n == 0 or not np.any(evidence):
+            return side, confidence
+        t_ic = contacts["t_ic_s"].to_numpy()
+        bout = contacts["bout"].to_numpy()
+        for lo, hi in self._alternation_runs(t_ic, bout):
+            e = evidence[lo:hi]
+            if hi - lo < self.min_steps:
+                continue
+            parity = np.where(np.arange(hi - lo) % 2 == 0, 1.0, -1.0)
+            even_left = np.sum(parity * e) >= 0
+            signs = parity if even_left else -parity
+            agreement = float(np.mean(np.sign(e) == signs))
+            if agreement < self.min_agreement:
+                continue
+            side[lo:hi] = np.where(signs > 0, "left", "right")
+            confidence[lo:hi] = agreement
+        return side, confidence
+
+    def _alternation_runs(self, t_ic: np.ndarray, bout: np.ndarray) -> list[tuple[int, int]]:
+        if len(t_ic) < 2:
+            return [(0, len(t_ic))]
+        dt = np.diff(t_ic)
+        typical = np.median(dt)
+        breaks = (bout[1:] != bout[:-1]) | (dt > self.max_step_ratio * typical) | (dt < typical / self.max_step_ratio)
+        cut = np.r_[0, np.flatnonzero(breaks) + 1, len(t_ic)]
+        return list(zip(cut[:-1], cut[1:]))
+
+
+def _unit_spread(cue: np.ndarray) -> np.ndarray:
+    spread = np.median(np.abs(cue - np.median(cue))) * 1.4826
+    return cue / spread if spread > 0 else np.zeros_like(cue)
+
+
+def _window_means(x: np.ndarray, i0: np.ndarray, i1: np.ndarray) -> np.ndarray:
+    csum = np.r_[0.0, np.cumsum(x)]
+    i1 = np.minimum(i1, x.size)
+    return (csum[i1] - csum[i0]) / np.maximum(i1 - i0, 1)
