@@ -548,3 +548,235 @@ def encode_features(kinds: Iterable[MeasurementType]) -> bytes:
     for kind in kinds:
         mask |= FEATURE_BITS[MeasurementType(kind)]
     return bytes([FEATURE_READ_CODE, mask, 0])
+
+
+# ----------------------------------------------------------------------------- adapters
+
+SDK_MODE_TYPE = 9
+"""PMD measurement type that switches a Verity Sense into SDK mode (``SdkModeExplained.md``)."""
+SDK_MODE_FEATURE_BIT = 0x02
+"""Bit of feature-map byte 2 saying the sensor has an SDK mode (``PmdMeasurementType.kt``)."""
+STATUS_ALREADY_IN_STATE = 6
+CONTROL_TIMEOUT_S = 5.0
+PAIRING_BUFFER_S = 2.0
+"""An accelerometer (or gyroscope) sample waits at most this long for its partner."""
+
+
+class _PolarPmdAdapter(DeviceAdapter):
+    """Accelerometer (+ gyroscope when the sensor has one) over PMD.
+
+    configure: read the Device Information strings and the PMD feature map, switch a sensor
+    that has an SDK mode into it (the Verity Sense offers 26-416 Hz only there), ask each
+    stream for its settings, pick one rate both streams support (``--rate`` or the highest
+    ≤ 208 Hz) and the widest range and resolution. start: subscribe to PMD data, then start
+    the streams; the start answers carry each stream's scale factor. decode: frames to g and
+    deg/s; accelerometer and gyroscope samples, which arrive in separate frames, are paired
+    by their device times (within half a sample period) and emitted together. A sample whose
+    partner was lost is dropped; the gap shows in the device timestamps.
+    """
+
+    name_prefixes: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self) -> None:
+        self._responses: asyncio.Queue[bytes] = asyncio.Queue()
+        self._measurements: list[MeasurementType] = []
+        self._selected: dict[MeasurementType, dict[SettingType, int]] = {}
+        self._sdk_mode = False
+        self._rate_hz = 0.0
+        self._reset_decoding()
+
+    def _reset_decoding(self) -> None:
+        self._factor: dict[MeasurementType, float] = {}
+        self._previous_ns: dict[MeasurementType, int] = {}
+        self._pending_t: dict[MeasurementType, np.ndarray] = {}
+        self._pending_v: dict[MeasurementType, np.ndarray] = {}
+
+    @classmethod
+    def matches(cls, name: str | None, service_uuids: Iterable[str]) -> bool:
+        return bool(name) and name.startswith(cls.name_prefixes)
+
+    # -- control point ------------------------------------------------------------------
+
+    def _on_control(self, _char: object, data: bytearray) -> None:
+        self._responses.put_nowait(bytes(data))
+
+    async def _command(self, client: BleakClient, command: bytes) -> ControlResponse:
+        """Write a control point command and wait for its answer (other indications skipped)."""
+        await client.write_gatt_char(PMD_CP_UUID, command, response=True)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CONTROL_TIMEOUT_S
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"Polar PMD: no answer to control command {command.hex(' ')}")
+            raw = await asyncio.wait_for(self._responses.get(), remaining)
+            if not raw or raw[0] != CP_RESPONSE_CODE:
+                continue  # e.g. the sensor announcing that it stopped a stream
+            response = parse_response(raw)
+            if response.op == command[0] and response.measurement == command[1]:
+                return response
+
+    async def _set_sdk_mode(self, client: BleakClient, on: bool) -> None:
+        command = bytes([ControlOp.START if on else ControlOp.STOP, SDK_MODE_TYPE])
+        response = await self._command(client, command)
+        if not response.ok and response.status != STATUS_ALREADY_IN_STATE:
+            raise RuntimeError(response.describe())
+
+    # -- DeviceAdapter --------------------------------------------------------------------
+
+    async def configure(self, client: BleakClient, rate_hz: float | None) -> StreamInfo:
+        self._reset_decoding()
+        self._responses = asyncio.Queue()
+        dis = await read_device_information(client)
+        feature_map = bytes(await client.read_gatt_char(PMD_CP_UUID))
+        features = parse_features(feature_map)
+        if MeasurementType.ACC not in features:
+            raise ValueError("this Polar sensor offers no accelerometer stream")
+        self._measurements = [MeasurementType.ACC]
+        if MeasurementType.GYRO in features:
+            self._measurements.append(MeasurementType.GYRO)
+        await client.start_notify(PMD_CP_UUID, self._on_control)
+        self._sdk_mode = len(feature_map) > 2 and bool(feature_map[2] & SDK_MODE_FEATURE_BIT)
+        if self._sdk_mode:
+            await self._set_sdk_mode(client, True)
+        available: dict[MeasurementType, Settings] = {}
+        for kind in self._measurements:
+            response = await self._command(client, encode_get_settings(kind))
+            if not response.ok:
+                raise RuntimeError(response.describe())
+            available[kind] = parse_settings(response.parameters)
+        rate_sets = [set(available[k].get(SettingType.SAMPLE_RATE, ())) for k in self._measurements]
+        common = sorted(set.intersection(*rate_sets))
+        if not common:
+            raise ValueError("Polar sensor reports no sample rate its streams share")
+        self._rate_hz = choose_rate(common, rate_hz)
+        self._selected = {}
+        for kind in self._measurements:
+            chosen = {SettingType.SAMPLE_RATE: int(self._rate_hz)}
+            for setting, values in available[kind].items():
+                if setting in (SettingType.RESOLUTION, SettingType.RANGE, SettingType.CHANNELS):
+                    chosen[setting] = int(max(values))
+            self._selected[kind] = chosen
+        metadata = {k: v for k, v in dis.items() if k not in ("model", "firmware")}
+        metadata["clock"] = "Polar sensor time, ns since 2000-01-01 (device setting)"
+        acc_range = self._selected[MeasurementType.ACC].get(SettingType.RANGE)
+        if acc_range is not None:
+            metadata["acc_range_g"] = str(acc_range)
+        gyro = self._selected.get(MeasurementType.GYRO, {})
+        if SettingType.RANGE in gyro:
+            metadata["gyro_range_dps"] = str(gyro[SettingType.RANGE])
+        if self._sdk_mode:
+            metadata["polar_sdk_mode"] = "on"
+        return StreamInfo(
+            rate_hz=self._rate_hz,
+            has_gyro=MeasurementType.GYRO in self._measurements,
+            clock_hz=1e9,
+            clock_modulus=None,
+            sample_index_modulus=None,
+            seq_modulus=None,
+            device=dis.get("model") or self.kind,
+            firmware=dis.get("firmware"),
+            metadata=metadata,
+        )
+
+    async def start(self, client: BleakClient, on_payload: PayloadCallback) -> None:
+        await client.start_notify(PMD_DATA_UUID, lambda _char, data: on_payload(bytes(data)))
+        for kind in self._measurements:
+            command = encode_start(kind, self._selected[kind])
+            response = await self._command(client, command)
+            if response.status == STATUS_ALREADY_IN_STATE:  # left running by an earlier session
+                await self._command(client, encode_stop(kind))
+                response = await self._command(client, command)
+            if not response.ok:
+                raise RuntimeError(response.describe())
+            factors = parse_settings(response.parameters).get(SettingType.FACTOR, (1.0,))
+            self._factor[kind] = float(factors[0])
+
+    async def stop(self, client: BleakClient) -> None:
+        for kind in self._measurements:
+            await self._command(client, encode_stop(kind))
+        if self._sdk_mode:
+            await self._set_sdk_mode(client, False)
+        await client.stop_notify(PMD_DATA_UUID)
+        await client.stop_notify(PMD_CP_UUID)
+
+    def decode(self, payload: bytes) -> list[DecodedBatch]:
+        if not self._measurements:
+            raise RuntimeError("decode() before configure()")
+        frame = parse_frame(payload)
+        kind = frame.measurement
+        if kind not in self._measurements or kind not in self._factor:
+            raise PacketError(f"PMD {kind.name} frame arrived but that stream was not started")
+        samples = frame_samples(frame, self._factor[kind])
+        previous = self._previous_ns.get(kind)
+        if previous is not None and frame.timestamp_ns < previous:  # the sensor clock restarted
+            self._previous_ns[kind] = frame.timestamp_ns
+        times = sample_times_ns(previous, frame.timestamp_ns, samples.shape[0], self._rate_hz)
+        self._previous_ns[kind] = frame.timestamp_ns
+        if MeasurementType.GYRO not in self._measurements:
+            return [
+                DecodedBatch(samples, None, None, frame.timestamp_ns, ticks_at=samples.shape[0] - 1)
+            ]
+        self._pending_t[kind] = np.concatenate([self._pending_t.get(kind, np.empty(0)), times])
+        self._pending_v[kind] = np.vstack([self._pending_v.get(kind, np.empty((0, 3))), samples])
+        return self._pair()
+
+    def _pair(self) -> list[DecodedBatch]:
+        """Match accelerometer and gyroscope samples by device time; emit runs of pairs."""
+        acc, gyr = MeasurementType.ACC, MeasurementType.GYRO
+        at, av = self._pending_t.get(acc, np.empty(0)), self._pending_v.get(acc, np.empty((0, 3)))
+        gt, gv = self._pending_t.get(gyr, np.empty(0)), self._pending_v.get(gyr, np.empty((0, 3)))
+        period_ns = 1e9 / self._rate_hz
+        i = j = 0
+        pairs: list[tuple[int, int]] = []
+        while i < at.size and j < gt.size:
+            offset = at[i] - gt[j]
+            if abs(offset) <= period_ns / 2:
+                pairs.append((i, j))
+                i, j = i + 1, j + 1
+            elif offset < 0:
+                i += 1  # its gyroscope partner was lost
+            else:
+                j += 1  # its accelerometer partner was lost
+        # keep what is still waiting, but never more than PAIRING_BUFFER_S of one stream alone
+        newest = max(at[-1] if at.size else -np.inf, gt[-1] if gt.size else -np.inf)
+        keep_from = newest - PAIRING_BUFFER_S * 1e9
+        i = max(i, int(np.searchsorted(at, keep_from)))
+        j = max(j, int(np.searchsorted(gt, keep_from)))
+        self._pending_t[acc], self._pending_v[acc] = at[i:], av[i:]
+        self._pending_t[gyr], self._pending_v[gyr] = gt[j:], gv[j:]
+        if not pairs:
+            return []
+        ia, ig = (np.array(p) for p in zip(*pairs, strict=True))
+        t = at[ia]
+        breaks = np.flatnonzero(np.diff(t) > 1.5 * period_ns) + 1
+        batches = []
+        for run in np.split(np.arange(t.size), breaks):
+            batches.append(
+                DecodedBatch(
+                    acc_g=av[ia[run]],
+                    gyr_dps=gv[ig[run]],
+                    sample_index=None,
+                    device_ticks=int(round(t[run[-1]])),
+                    ticks_at=run.size - 1,
+                )
+            )
+        return batches
+
+
+@register_adapter
+class PolarVeritySenseAdapter(_PolarPmdAdapter):
+    """Polar Verity Sense (and OH1): accelerometer + gyroscope over PMD."""
+
+    kind = "Polar Verity Sense"
+    streams = "acc+gyro (26-416 Hz in SDK mode)"
+    name_prefixes = ("Polar Sense", "Polar OH1")
+
+
+@register_adapter
+class PolarH10Adapter(_PolarPmdAdapter):
+    """Polar H10 chest strap: accelerometer only over PMD (worn on the waistband)."""
+
+    kind = "Polar H10"
+    streams = "acc (25-200 Hz)"
+    name_prefixes = ("Polar H10",)
