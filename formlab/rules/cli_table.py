@@ -1,0 +1,119 @@
+"""`formlab rules`: list the guidance catalogue in the terminal (rich tables).
+
+Wiring in ``cli.py``::
+
+    p = sub.add_parser("rules", help="list the guidance catalogue")
+    add_rules_arguments(p); p.set_defaults(func=run_rules)
+
+``formlab rules`` shows every rule with its metrics, thresholds and sources; ``formlab rules ID``
+shows one rule in full (messages and advice); ``--rules FILE`` applies a coach's overrides first,
+so a coach can check the file before analysing with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from formlab.rules.catalogue import SEVERITIES, Catalogue, Check, Rule, load_catalogue
+from formlab.rules.measures import MEASURES
+from formlab.rules.standing import NOT_A_DIAGNOSIS, RED_FLAGS_NOTE, RED_FLAGS_SOURCES
+
+SEVERITY_STYLE = {"info": "cyan", "watch": "yellow", "flag": "bold red"}
+
+
+def add_rules_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``formlab rules``."""
+    parser.add_argument("rule", nargs="?", metavar="RULE_ID",
+                        help="show one rule in full (messages, advice, sources)")
+    parser.add_argument("--rules", metavar="FILE", dest="rules_file",
+                        help="coach's overrides (TOML): switch rules off, change thresholds")
+
+
+def _thresholds(check: Check) -> Text:
+    text = Text()
+    sign = ">" if check.direction == "above" else "<"
+    unit = MEASURES[check.metric].unit
+    for severity in SEVERITIES:
+        t = check.thresholds.get(severity)
+        if t is None:
+            continue
+        if text:
+            text.append("  ")
+        text.append(f"{severity} {sign} {t.value:g} {unit}", style=SEVERITY_STYLE[severity])
+    return text
+
+
+def _doc_label(document: str) -> str:
+    return document.split("_", 1)[0]
+
+
+def _overview(catalogue: Catalogue) -> Table:
+    table = Table(title="formlab guidance catalogue", show_lines=True, expand=False)
+    table.add_column("rule", style="bold", no_wrap=True)
+    table.add_column("metric")
+    table.add_column("thresholds")
+    table.add_column("threshold source")
+    table.add_column("sources (document: section)")
+    for rule in catalogue.rules:
+        name = Text(rule.id)
+        if not rule.enabled:
+            name.append("\n(off)", style="dim")
+        metrics = "\n".join(c.metric for c in rule.checks)
+        thresholds = Text("\n").join(_thresholds(c) for c in rule.checks)
+        basis = "\n".join(c.basis for c in rule.checks)
+        sources = "\n".join(f"{_doc_label(s.document)}: {s.section}" for s in rule.sources)
+        table.add_row(name, metrics, thresholds, basis, sources)
+    return table
+
+
+def _detail(catalogue: Catalogue, rule: Rule, console: Console) -> None:
+    console.print(Text(f"{rule.id}: {rule.title}" + ("" if rule.enabled else " (switched off)"),
+                       style="bold"))
+    table = Table(show_lines=True)
+    table.add_column("metric", style="bold")
+    table.add_column("thresholds")
+    table.add_column("source of each threshold")
+    table.add_column("message")
+    for c in rule.checks:
+        sources = "\n".join(f"{s}: {t.source}" for s, t in c.thresholds.items())
+        table.add_row(c.metric, _thresholds(c), sources, c.message)
+    console.print(table)
+    console.print("Advice:")
+    for a in rule.advice:
+        console.print(f"  • {a}")
+    console.print("Sources:")
+    for s in rule.sources:
+        title = catalogue.documents.get(s.document, s.document)
+        console.print(f"  • {s.document} ({title}): \"{s.section}\"")
+
+
+def print_standing_notes(console: Console) -> None:
+    """The not-a-diagnosis and red-flag texts, printed once."""
+    console.print(Text(NOT_A_DIAGNOSIS, style="italic"))
+    sources = "; ".join(f"{_doc_label(s['document'])}: \"{s['section']}\""
+                        for s in RED_FLAGS_SOURCES)
+    console.print(Text(f"{RED_FLAGS_NOTE} (see {sources})", style="italic"))
+
+
+def run_rules(args: argparse.Namespace, console: Console | None = None) -> int:
+    """List the catalogue (or one rule); returns the exit status. Bad override files raise
+    :class:`~formlab.errors.InputError` for the command line to print."""
+    console = console or Console()
+    catalogue = load_catalogue(overrides_path=getattr(args, "rules_file", None))
+    rule_id = getattr(args, "rule", None)
+    if rule_id:
+        try:
+            rule = catalogue.rule(rule_id)
+        except KeyError:
+            console.print(f"unknown rule '{rule_id}' (known: "
+                          f"{', '.join(r.id for r in catalogue.rules)})")
+            return 2
+        _detail(catalogue, rule, console)
+    else:
+        console.print(_overview(catalogue))
+    print_standing_notes(console)
+    return 0
