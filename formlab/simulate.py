@@ -724,7 +724,7 @@ def write_simulation(result: SimResult, recording_path: str | Path, truth_path: 
         fh.write(",".join(columns) + "\n")
         np.savetxt(fh, np.hstack(parts), fmt=fmts, delimiter=",")
     if truth_path is not None:
-        result.truth_steps.to_csv(truth_path, index=False, float_format="%.6g")
+        result.truth_steps.to_csv(truth_path, index=False, float_format="%.9g")
 
 
 def add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
