@@ -1,0 +1,119 @@
+"""The analysis pipeline: recording → bouts → calibration → body frame → steps → summary → findings.
+
+One implementation, used by ``formlab analyze``, the report, validation and the live dashboard
+(which calls :func:`analyze` on a rolling window of the recording).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from formlab.calibration import BodySignals, Calibration, calibrate, to_body
+from formlab.metrics import measure_steps
+from formlab.recording import Recording
+from formlab.segmentation import segment
+from formlab.steps import SideAssigner, detect_contacts
+from formlab.summary import drift_windows, summarize
+from formlab.timebase import to_uniform
+
+
+@dataclass
+class Analysis:
+    """Everything the analysis measured (``docs/architecture.md``)."""
+
+    recording: Recording
+    calibration: Calibration
+    body: BodySignals
+    angles: pd.DataFrame | None
+    bouts: pd.DataFrame
+    steps: pd.DataFrame
+    windows: pd.DataFrame
+    summary: dict
+
+    @property
+    def running_steps(self) -> pd.DataFrame:
+        return self.steps[self.steps["valid"]]
+
+
+def speed_from_metadata(rec: Recording) -> float | None:
+    """Treadmill belt speed from the recording's metadata, if it states one."""
+    value = rec.metadata.get("treadmill_speed_mps")
+    try:
+        speed = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return speed if speed is not None and speed > 0 else None
+
+
+def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None, rules=True,
+            catalogue=None, progress: Callable[[str], None] | None = None) -> Analysis:
+    """Analyse a recording. ``rules``: fill findings from the guidance catalogue (default one or
+    ``catalogue``). ``progress`` is called with the name of each stage as it starts."""
+    report = progress or (lambda stage: None)
+    speed_mps = speed_mps if speed_mps is not None else speed_from_metadata(rec)
+    notes: list[str] = list(rec.warnings)
+
+    report("segmenting")
+    bouts = segment(rec)
+    report("calibrating")
+    calibration = calibrate(rec, bouts, calibration_dir)
+    notes += calibration.notes
+    body = to_body(rec, calibration)
+    uniform = to_uniform(body.t_s, body.acc_g, body.gyr_dps, body.sample_rate_hz)
+
+    report("orientation")
+    angles, angles_grid, tilt_available = _pelvis_angles(body, uniform.t_s, notes)
+
+    report("steps")
+    contacts = detect_contacts(uniform.t_s, uniform.acc_g, uniform.sample_rate_hz, uniform.valid, bouts)
+    if not (bouts["activity"] == "running").any():
+        notes.append("no running found in this recording: nothing to measure")
+    ml_available = "y" not in "".join(calibration.dead_axes) and not _ml_dead(calibration)
+    assigner = SideAssigner()
+    evidence = assigner.evidence(uniform.t_s, uniform.acc_g, uniform.gyr_dps, uniform.sample_rate_hz,
+                                 contacts, ml_available)
+    side, confidence = assigner.assign(contacts, evidence)
+
+    report("metrics")
+    steps = measure_steps(uniform.t_s, uniform.acc_g, uniform.sample_rate_hz, contacts, side, confidence,
+                          angles_grid, tilt_available)
+    windows = drift_windows(steps)
+    summary = summarize(rec, calibration, bouts, steps, windows, speed_mps, notes)
+    analysis = Analysis(rec, calibration, body, angles, bouts, steps, windows, summary)
+    if rules:
+        report("rules")
+        from formlab.rules import rules_summary
+
+        summary.update(rules_summary(analysis, catalogue))
+    return analysis
+
+
+def _ml_dead(calibration: Calibration) -> bool:
+    """True when the body's left axis is carried only by a dead sensor axis (zero-filled column)."""
+    if not calibration.dead_axes:
+        return False
+    left_row = np.abs(calibration.R_body_from_sensor[1])
+    dead = [("xyz".index(a[-1]) if a else None) for a in calibration.dead_axes]
+    live_share = sum(left_row[i] for i in range(3) if i not in dead)
+    return live_share < 0.5
+
+
+def _pelvis_angles(body: BodySignals, grid_t_s: np.ndarray, notes: list[str]):
+    """Pelvic angles on the body's own samples and resampled to the uniform grid."""
+    if body.gyr_dps is None:  # calibration's notes already say so
+        return None, None, False
+    from formlab.orientation import pelvis_angles
+
+    angles = pelvis_angles(body)
+    if angles is None:
+        return None, None, False
+    grid = np.column_stack([np.interp(grid_t_s, angles["t_s"], angles[c])
+                            for c in ("tilt_deg", "obliquity_deg", "rotation_deg")])
+    tilt_available = bool(body.standing_found)
+    if not tilt_available:
+        notes.append("no standing moment found: pelvic tilt (relative to standing posture) is not available")
+    return angles, grid, tilt_available

@@ -1,0 +1,127 @@
+"""The ``formlab`` command line: a thin layer over the library, an example in every command's help.
+
+Bad input ends with one line on stderr (``file:line: problem``) and exit status 2, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from formlab.errors import InputError
+
+EXAMPLES = {
+    "analyze": "formlab analyze firmware_recordings/treadmill_10min_synthetic.csv --json out/summary.json --steps out/steps.csv --html out/report.html",
+    "report": "formlab report run_monday.csv --html monday.html\n  formlab report run_monday.csv run_friday.csv --html compare.html",
+    "simulate": "formlab simulate --out demo.csv --truth demo.truth.csv --cadence-spm 165 --duration-s 300",
+    "calibrate": "formlab calibrate six_positions.csv --out calibration/waist-imu-07.toml",
+    "rules": "formlab rules\n  formlab rules --rules my_thresholds.toml",
+    "devices": "formlab devices --timeout 8",
+    "record": "formlab record --device waist-imu-07 --out run.csv",
+    "live": "formlab live --device waist-imu-07 --out run.csv --html run.html\n  formlab live --replay run.csv --speed 10",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    from formlab import __version__
+
+    parser = argparse.ArgumentParser(prog="formlab", description="Running-form analysis from one waist-worn IMU.")
+    parser.add_argument("--version", action="version", version=f"formlab {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, epilog="example:\n  " + EXAMPLES[name],
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    p = command("analyze", "Measure running form step by step from a recording.")
+    p.add_argument("recording", metavar="REC", help="recording CSV (formlab recording format)")
+    p.add_argument("--json", metavar="SUMMARY.json", help="write the summary (spec/analysis-output.md)")
+    p.add_argument("--steps", metavar="STEPS.csv", help="write one row per detected step")
+    p.add_argument("--html", metavar="REPORT.html", help="also write the self-contained HTML report")
+    p.add_argument("--speed", type=float, metavar="MPS", help="treadmill speed, m/s (overrides the metadata)")
+    p.add_argument("--rules", metavar="FILE", help="coach's rule overrides (TOML): thresholds, rules switched off")
+    p.add_argument("--calibration-dir", metavar="DIR", help="per-device calibration files (default: ./calibration)")
+    p.add_argument("--quiet", action="store_true", help="no terminal summary")
+    p.set_defaults(run=_run_analyze)
+
+    from formlab.report.cli import add_report_arguments, run_report
+    p = command("report", "Write the HTML form report for one recording, or compare two.")
+    add_report_arguments(p)
+    p.set_defaults(run=run_report)
+
+    from formlab.simulate import add_simulate_arguments, run_simulate
+    p = command("simulate", "Write a simulated waist-IMU running recording with its truth (demos, teaching, tests).")
+    add_simulate_arguments(p)
+    p.set_defaults(run=run_simulate)
+
+    from formlab.calibration import add_calibrate_arguments, run_calibrate
+    p = command("calibrate", "Fit accelerometer bias/scale and gyro bias from a six-position recording.")
+    add_calibrate_arguments(p)
+    p.set_defaults(run=run_calibrate)
+
+    from formlab.rules.cli_table import add_rules_arguments, run_rules
+    p = command("rules", "List the guidance catalogue: rules, metrics, thresholds and their sources.")
+    add_rules_arguments(p)
+    p.set_defaults(run=run_rules)
+
+    from formlab.ble.commands import add_devices_arguments, add_record_arguments, run_devices, run_record
+    p = command("devices", "Scan for sensors formlab can stream from (formlab profile, Polar, Movesense).")
+    add_devices_arguments(p)
+    p.set_defaults(run=run_devices)
+    p = command("record", "Record a run from a BLE sensor to a CSV, writing as it goes.")
+    add_record_arguments(p)
+    p.set_defaults(run=run_record)
+    return parser
+
+
+def _run_analyze(args: argparse.Namespace) -> int:
+    from formlab.analysis import analyze
+    from formlab.recording import read_recording
+    from formlab.rules import load_catalogue
+    from formlab.summary_view import print_summary, stage_progress
+
+    catalogue = load_catalogue(overrides_path=args.rules) if args.rules else None
+    with stage_progress(Path(args.recording).name, quiet=args.quiet) as progress:
+        progress("reading")
+        rec = read_recording(args.recording)
+        analysis = analyze(rec, speed_mps=args.speed, calibration_dir=args.calibration_dir,
+                           catalogue=catalogue, progress=progress)
+        if args.html:
+            progress("report")
+            from formlab.report.html import write_report
+
+            write_report([analysis], args.html)
+    if args.json:
+        _ensure_parent(args.json)
+        Path(args.json).write_text(json.dumps(analysis.summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    if args.steps:
+        _ensure_parent(args.steps)
+        from formlab.metrics import STEPS_COLUMNS
+
+        analysis.steps[STEPS_COLUMNS].to_csv(args.steps, index=False, float_format="%.4f")
+    if not args.quiet:
+        print_summary(analysis, written=[p for p in (args.json, args.steps, args.html) if p])
+    return 0
+
+
+def _ensure_parent(path: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except InputError as exc:
+        print(f"formlab: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("formlab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,237 @@
+"""Per-step running metrics, and the registry of metric definitions (unit, label, bands, source).
+
+Every step runs from its initial contact (IC) to the next IC of the same bout; a stride is two
+steps. Accelerations are rotated from the pelvis frame into a level frame with the pelvis angles
+when a gyroscope exists (``docs/body-frame.md``), so that anterior tilt does not leak gravity into
+"forward". Models, per metric:
+
+* ``contact_ms``: toe-off minus IC (:mod:`formlab.steps`).
+* ``impact_g``: peak vertical specific force from IC to mid-stance, 30 Hz low-passed (the impact
+  transient of the ground reaction force seen at the sacrum; Lafortune 1996 for the filter band).
+* ``braking_mps``: forward speed lost while braking: ∫ max(−a_forward, 0) dt from IC to
+  mid-stance, with a_forward the 20 Hz low-passed level-frame forward acceleration minus its
+  mean over the step (steady treadmill speed: no net change over a step).
+* ``vertical_oscillation_cm``: peak-to-peak vertical displacement within the step by double
+  integration with drift control: over a step at steady speed the mean vertical acceleration and
+  the mean vertical velocity are zero and the position returns to its start, so each is removed
+  per step (Zijlstra & Hof 2003 use the same periodicity constraints; Watari 2016 for accuracy).
+* ``pelvic_tilt_deg``: mean tilt over the step relative to standing; ``pelvic_drop_deg``:
+  contralateral drop (``docs/body-frame.md``); stride ranges of tilt and rotation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.spatial.transform import Rotation
+
+from formlab.frames import G_MPS2
+from formlab.steps import lowpass
+
+STEPS_COLUMNS = [
+    "t_ic_s", "t_fc_s", "side", "side_confidence", "step_time_s", "contact_ms", "impact_g",
+    "braking_mps", "vertical_oscillation_cm", "pelvic_tilt_deg", "pelvic_drop_deg", "valid",
+]
+EXTRA_STEP_COLUMNS = ["bout", "pelvic_tilt_range_deg", "pelvic_rotation_range_deg"]
+
+
+@dataclass(frozen=True)
+class Band:
+    """One population band: values below ``upper`` (and at or above the previous band's)."""
+
+    upper: float
+    colour: str
+    label: str
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    name: str
+    label: str
+    unit: str
+    bands: tuple[Band, ...] = ()
+    band_source: str = ""
+    symmetric_about: float | None = None  # bands apply to |value - centre| (balance)
+
+
+_GARMIN = "Garmin running-dynamics colour gauges (population percentiles, not injury thresholds)"
+INF = float("inf")
+
+METRICS: dict[str, MetricDef] = {m.name: m for m in [
+    MetricDef("cadence_spm", "Cadence", "spm", (
+        Band(153, "red", "< 153"), Band(164, "orange", "153–163"), Band(174, "green", "164–173"),
+        Band(184, "blue", "174–183"), Band(INF, "purple", "> 183")), _GARMIN),
+    MetricDef("ground_contact_ms", "Ground contact time", "ms", (
+        Band(218, "purple", "< 218"), Band(249, "blue", "218–248"), Band(278, "green", "249–277"),
+        Band(309, "orange", "278–308"), Band(INF, "red", "> 308")), _GARMIN),
+    MetricDef("vertical_oscillation_cm", "Vertical oscillation", "cm", (
+        Band(6.8, "purple", "< 6.8"), Band(9.0, "blue", "6.8–8.9"), Band(11.0, "green", "9.0–10.9"),
+        Band(13.1, "orange", "11.0–13.0"), Band(INF, "red", "> 13.0")), _GARMIN + ", waist-pod column"),
+    MetricDef("vertical_ratio_pct", "Vertical ratio", "%", (
+        Band(6.5, "purple", "< 6.5"), Band(8.4, "blue", "6.5–8.3"), Band(10.1, "green", "8.4–10.0"),
+        Band(12.0, "orange", "10.1–11.9"), Band(INF, "red", "> 11.9")), _GARMIN + ", waist-pod column"),
+    MetricDef("ground_contact_balance_left_pct", "Contact-time balance (left)", "%", (
+        Band(0.7, "green", "49.3–50.7"), Band(2.2, "orange", "47.8–52.2"), Band(INF, "red", "beyond 47.8–52.2")),
+        _GARMIN, symmetric_about=50.0),
+    MetricDef("impact_g", "Impact", "g"),
+    MetricDef("impact_asymmetry_pct", "Impact asymmetry", "%"),
+    MetricDef("braking_mps", "Braking", "m/s"),
+    MetricDef("pelvic_tilt_deg", "Pelvic tilt (anterior, vs standing)", "°"),
+    MetricDef("pelvic_drop_deg", "Contralateral pelvic drop", "°", (), "Bramah et al. 2018: each extra degree raised the odds of injury by 80 %"),
+    MetricDef("pelvic_rotation_deg", "Pelvic rotation range", "°"),
+    MetricDef("step_length_m", "Step length", "m"),
+]}
+
+
+def band_of(metric: str, value: float | None) -> Band | None:
+    """The population band ``value`` falls in, or None (no bands, or no value)."""
+    definition = METRICS.get(metric)
+    if definition is None or not definition.bands or value is None or not np.isfinite(value):
+        return None
+    x = abs(value - definition.symmetric_about) if definition.symmetric_about is not None else value
+    return next(b for b in definition.bands if x < b.upper)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def level_frame_acc_g(acc_body_g: np.ndarray, angles_deg: np.ndarray | None) -> np.ndarray:
+    """Specific force in the level (standing) frame: ``R(rotation, tilt, obliquity) @ f_body``."""
+    if angles_deg is None:
+        return acc_body_g
+    rot = Rotation.from_euler("ZYX", angles_deg[:, [2, 0, 1]], degrees=True)
+    return rot.apply(acc_body_g)
+
+
+class _Windows:
+    """Sample windows [i0, i1) of many steps, flattened once for vectorised reductions."""
+
+    def __init__(self, i0: np.ndarray, i1: np.ndarray):
+        self.i0 = i0.astype(np.int64)
+        self.len = np.maximum(i1.astype(np.int64) - self.i0, 1)
+        self.starts = np.r_[0, np.cumsum(self.len)[:-1]]
+        self.index = np.repeat(self.i0 - self.starts, self.len) + np.arange(self.len.sum())
+        self.pos = np.arange(self.len.sum()) - np.repeat(self.starts, self.len)  # position within window
+
+    def take(self, x: np.ndarray) -> np.ndarray:
+        return x[np.minimum(self.index, x.size - 1)]
+
+    def mean(self, x: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(self.take(x), self.starts) / self.len
+
+    def max(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum.reduceat(self.take(x), self.starts)
+
+    def min(self, x: np.ndarray) -> np.ndarray:
+        return np.minimum.reduceat(self.take(x), self.starts)
+
+    def spread(self, values: np.ndarray) -> np.ndarray:
+        return np.repeat(values, self.len)
+
+    def cumsum(self, flat: np.ndarray) -> np.ndarray:
+        """Cumulative sum restarting at each window (input already flattened)."""
+        total = np.cumsum(flat)
+        offset = np.r_[0.0, total[self.starts[1:] - 1]]
+        return total - np.repeat(offset, self.len)
+
+
+def vertical_oscillation_cm(acc_up_g: np.ndarray, sample_rate_hz: float, i0: np.ndarray, i1: np.ndarray) -> np.ndarray:
+    """Peak-to-peak vertical displacement per step (module doc: periodic double integration)."""
+    dt_s = 1.0 / sample_rate_hz
+    w = _Windows(i0, i1)
+    acc = (w.take(acc_up_g) - 1.0) * G_MPS2
+    acc = acc - w.spread(np.add.reduceat(acc, w.starts) / w.len)
+    vel = w.cumsum(acc) * dt_s
+    vel = vel - w.spread(np.add.reduceat(vel, w.starts) / w.len)
+    pos = w.cumsum(vel) * dt_s
+    first = pos[w.starts]
+    last = pos[w.starts + w.len - 1]
+    pos = pos - (w.spread(first) + w.spread(last - first) * w.pos / np.repeat(np.maximum(w.len - 1, 1), w.len))
+    return (np.maximum.reduceat(pos, w.starts) - np.minimum.reduceat(pos, w.starts)) * 100.0
+
+
+def measure_steps(t_s: np.ndarray, acc_body_g: np.ndarray, sample_rate_hz: float, contacts: pd.DataFrame,
+                  side: np.ndarray, side_confidence: np.ndarray, angles_deg: np.ndarray | None,
+                  tilt_available: bool) -> pd.DataFrame:
+    """The steps table (``STEPS_COLUMNS`` + ``EXTRA_STEP_COLUMNS``) from contacts on a uniform grid.
+
+    ``angles_deg``: (n, 3) tilt, obliquity, rotation on the same grid, or None (no gyroscope).
+    """
+    n = len(contacts)
+    fs = sample_rate_hz
+    steps = pd.DataFrame({
+        "t_ic_s": contacts["t_ic_s"].to_numpy(float), "t_fc_s": contacts["t_fc_s"].to_numpy(float),
+        "side": side, "side_confidence": np.round(side_confidence, 3), "bout": contacts["bout"].to_numpy(int),
+    })
+    for col in STEPS_COLUMNS[4:-1] + EXTRA_STEP_COLUMNS[1:]:
+        steps[col] = np.nan
+    steps["valid"] = False
+    if n < 2:
+        return steps[STEPS_COLUMNS + EXTRA_STEP_COLUMNS]
+
+    t_ic = steps["t_ic_s"].to_numpy()
+    t_fc = steps["t_fc_s"].to_numpy()
+    bout = steps["bout"].to_numpy()
+    same_bout_next = np.r_[bout[1:] == bout[:-1], False]
+    step_time = np.where(same_bout_next, np.r_[np.diff(t_ic), np.nan], np.nan)
+    steps["step_time_s"] = step_time
+    steps["contact_ms"] = (t_fc - t_ic) * 1000.0
+
+    # steps with a following IC in the same bout: the windows every metric uses
+    has_next = np.isfinite(step_time)
+    k = np.flatnonzero(has_next)
+    i_ic = np.searchsorted(t_s, t_ic)
+    i_next = np.searchsorted(t_s, np.r_[t_ic[1:], t_ic[-1]])
+    t_mid = np.where(np.isfinite(t_fc), 0.5 * (t_ic + t_fc), t_ic)  # no toe-off: no stance metrics
+    i_mid = np.maximum(np.searchsorted(t_s, t_mid), i_ic + 1)
+
+    level = level_frame_acc_g(acc_body_g, angles_deg)
+    up_impact = lowpass(acc_body_g[:, 2], 30.0, fs)
+    fwd = lowpass(level[:, 0], 20.0, fs)
+    if k.size:
+        steps.loc[k, "impact_g"] = _Windows(i_ic[k], i_mid[k]).max(up_impact)
+        step_w = _Windows(i_ic[k], i_next[k])
+        step_mean = step_w.mean(fwd)
+        brake_w = _Windows(i_ic[k], i_mid[k])
+        decel = np.maximum(-(brake_w.take(fwd) - brake_w.spread(step_mean)), 0.0)
+        steps.loc[k, "braking_mps"] = np.add.reduceat(decel, brake_w.starts) / fs * G_MPS2
+        steps.loc[k, "vertical_oscillation_cm"] = vertical_oscillation_cm(level[:, 2], fs, i_ic[k], i_next[k])
+
+    if angles_deg is not None:
+        _pelvis_per_step(steps, angles_deg, i_ic, i_next, t_s, t_fc, has_next, tilt_available)
+
+    median_step = steps.groupby("bout")["step_time_s"].transform("median")
+    steps["valid"] = (
+        has_next & np.isfinite(t_fc) & (step_time >= 0.22) & (step_time <= 0.6)
+        & (np.abs(step_time - median_step) <= 0.3 * median_step)
+    )
+    return steps[STEPS_COLUMNS + EXTRA_STEP_COLUMNS]
+
+
+def _pelvis_per_step(steps, angles_deg, i_ic, i_next, t_s, t_fc, has_next, tilt_available) -> None:
+    tilt, obliquity, rotation = angles_deg[:, 0], angles_deg[:, 1], angles_deg[:, 2]
+    k = np.flatnonzero(has_next)
+    if k.size == 0:
+        return
+    if tilt_available:
+        steps.loc[k, "pelvic_tilt_deg"] = _Windows(i_ic[k], i_next[k]).mean(tilt)
+    # strides: this IC to the IC two steps later, in the same bout
+    bout = steps["bout"].to_numpy()
+    has_stride = np.r_[has_next[:-1] & has_next[1:] & (bout[1:] == bout[:-1]), False]
+    s = np.flatnonzero(has_stride)
+    if s.size == 0:
+        return
+    i_stride_end = i_next[s + 1]
+    stride = _Windows(i_ic[s], i_stride_end)
+    steps.loc[s, "pelvic_tilt_range_deg"] = stride.max(tilt) - stride.min(tilt)
+    steps.loc[s, "pelvic_rotation_range_deg"] = stride.max(rotation) - stride.min(rotation)
+    stride_mean = stride.mean(obliquity)
+    i_fc = np.maximum(np.searchsorted(t_s, t_fc[s]), i_ic[s] + 1)
+    stance = _Windows(i_ic[s], np.minimum(i_fc, i_stride_end))
+    side = steps["side"].to_numpy()[s]
+    drop_left = stance.max(obliquity) - stride_mean
+    drop_right = stride_mean - stance.min(obliquity)
+    drop = np.where(side == "left", drop_left, np.where(side == "right", drop_right, np.nan))
+    steps.loc[s, "pelvic_drop_deg"] = drop

@@ -1,0 +1,174 @@
+"""From the steps table to SUMMARY.json (``spec/analysis-output.md``) and the drift windows.
+
+Every metric is the median over valid running steps (robust to the odd mis-detected step), per
+side where the metric has sides. A metric that the recording cannot give is ``None`` (JSON null)
+and a note says why. Drift (fatigue) is the least-squares slope of window medians against time,
+per 10 minutes, over windows of ``window_s`` seconds (default 120 s) of running.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SUMMARY_FORMAT = "formlab-summary/1"
+DRIFT_WINDOW_S = 120.0
+WINDOW_COLUMNS = [
+    "cadence_spm", "contact_ms", "contact_left_ms", "contact_right_ms", "ground_contact_balance_left_pct",
+    "impact_left_g", "impact_right_g", "impact_asymmetry_pct", "braking_mps", "vertical_oscillation_cm",
+    "pelvic_tilt_deg", "pelvic_drop_left_deg", "pelvic_drop_right_deg", "pelvic_rotation_range_deg",
+]
+DRIFT_KEYS = {  # summary drift key -> window column
+    "cadence_spm_per_10min": "cadence_spm",
+    "ground_contact_ms_per_10min": "contact_ms",
+    "ground_contact_balance_left_pct_per_10min": "ground_contact_balance_left_pct",
+    "impact_asymmetry_pct_per_10min": "impact_asymmetry_pct",
+    "vertical_oscillation_cm_per_10min": "vertical_oscillation_cm",
+    "pelvic_tilt_deg_per_10min": "pelvic_tilt_deg",
+    "braking_mps_per_10min": "braking_mps",
+}
+
+
+def _median(values) -> float | None:
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else None
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def side_medians(steps: pd.DataFrame) -> dict[str, float | None]:
+    """Medians per side and the derived balance / asymmetry for one set of steps."""
+    left = steps[steps["side"] == "left"]
+    right = steps[steps["side"] == "right"]
+    out: dict[str, float | None] = {
+        "cadence_spm": None if _median(steps["step_time_s"]) is None else 60.0 / _median(steps["step_time_s"]),
+        "contact_ms": _median(steps["contact_ms"]),
+        "contact_left_ms": _median(left["contact_ms"]),
+        "contact_right_ms": _median(right["contact_ms"]),
+        "impact_g": _median(steps["impact_g"]),
+        "impact_left_g": _median(left["impact_g"]),
+        "impact_right_g": _median(right["impact_g"]),
+        "braking_mps": _median(steps["braking_mps"]),
+        "braking_left_mps": _median(left["braking_mps"]),
+        "braking_right_mps": _median(right["braking_mps"]),
+        "vertical_oscillation_cm": _median(steps["vertical_oscillation_cm"]),
+        "pelvic_tilt_deg": _median(steps["pelvic_tilt_deg"]),
+        "pelvic_tilt_range_deg": _mean(steps["pelvic_tilt_range_deg"]),
+        "pelvic_drop_left_deg": _median(left["pelvic_drop_deg"]),
+        "pelvic_drop_right_deg": _median(right["pelvic_drop_deg"]),
+        "pelvic_rotation_range_deg": _mean(steps["pelvic_rotation_range_deg"]),
+    }
+    cl, cr = out["contact_left_ms"], out["contact_right_ms"]
+    out["ground_contact_balance_left_pct"] = None if cl is None or cr is None else 100.0 * cl / (cl + cr)
+    if cl is not None and cr is not None:
+        out["contact_ms"] = 0.5 * (cl + cr)
+    il, ir = out["impact_left_g"], out["impact_right_g"]
+    out["impact_asymmetry_pct"] = None if il is None or ir is None else 100.0 * abs(ir - il) / (0.5 * (il + ir))
+    return out
+
+
+def _mean(values) -> float | None:
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return float(np.mean(values)) if values.size else None
+
+
+def drift_windows(steps: pd.DataFrame, window_s: float = DRIFT_WINDOW_S) -> pd.DataFrame:
+    """Consecutive windows of running time: ``start_s, end_s, steps`` and a median per metric."""
+    valid = steps[steps["valid"]]
+    columns = ["start_s", "end_s", "steps", *WINDOW_COLUMNS]
+    if valid.empty:
+        return pd.DataFrame(columns=columns)
+    t0, t1 = valid["t_ic_s"].min(), valid["t_ic_s"].max()
+    n_windows = max(1, int((t1 - t0) // window_s))
+    rows = []
+    for w in range(n_windows):
+        start, end = t0 + w * window_s, t0 + (w + 1) * window_s
+        if w == n_windows - 1:
+            end = max(end, t1 + 1e-9)
+        inside = valid[(valid["t_ic_s"] >= start) & (valid["t_ic_s"] < end)]
+        if len(inside) < 10:
+            continue
+        m = side_medians(inside)
+        rows.append({"start_s": start, "end_s": end, "steps": len(inside), **{c: m[c] for c in WINDOW_COLUMNS}})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def drift_per_10min(windows: pd.DataFrame) -> dict[str, float | None]:
+    """Least-squares slope of each window median against window centre, per 10 minutes."""
+    out: dict[str, float | None] = {}
+    centre_s = 0.5 * (windows["start_s"] + windows["end_s"]).to_numpy(float) if len(windows) else np.zeros(0)
+    for key, col in DRIFT_KEYS.items():
+        y = windows[col].to_numpy(float) if len(windows) else np.zeros(0)
+        ok = np.isfinite(y)
+        out[key] = None if ok.sum() < 3 else float(np.polyfit(centre_s[ok], y[ok], 1)[0] * 600.0)
+    return out
+
+
+def summarize(recording, calibration, bouts: pd.DataFrame, steps: pd.DataFrame, windows: pd.DataFrame,
+              speed_mps: float | None, notes: list[str]) -> dict:
+    """SUMMARY.json as a dict (findings are filled by the rules layer)."""
+    valid = steps[steps["valid"]]
+    m = side_medians(valid) if len(valid) else {k: None for k in side_medians(steps.iloc[:0])}
+    running = bouts[bouts["activity"] == "running"]
+    notes = list(notes)
+    sides_known = (valid["side"] != "").mean() if len(valid) else 0.0
+    if len(valid) and sides_known < 0.5:
+        notes.append("sides unknown for most steps: per-side metrics are null")
+
+    step_time = _median(valid["step_time_s"])
+    step_length = None if speed_mps is None or step_time is None else speed_mps * step_time
+    vo = m["vertical_oscillation_cm"]
+    if speed_mps is None and len(valid):
+        notes.append("treadmill speed unknown (metadata treadmill_speed_mps or --speed): step length and vertical ratio are null")
+
+    metrics = {
+        "cadence_spm": _round(m["cadence_spm"], 1),
+        "vertical_oscillation_cm": _round(vo, 2),
+        "ground_contact_ms": {"left": _round(m["contact_left_ms"], 1), "right": _round(m["contact_right_ms"], 1),
+                              "mean": _round(m["contact_ms"], 1)},
+        "ground_contact_balance_left_pct": _round(m["ground_contact_balance_left_pct"], 2),
+        "impact_g": {"left": _round(m["impact_left_g"], 2), "right": _round(m["impact_right_g"], 2),
+                     "mean": _round(m["impact_g"], 2)},
+        "impact_asymmetry_pct": _round(m["impact_asymmetry_pct"], 1),
+        "braking_mps": {"left": _round(m["braking_left_mps"], 3), "right": _round(m["braking_right_mps"], 3),
+                        "mean": _round(m["braking_mps"], 3)},
+        "pelvic_tilt_deg": {"mean": _round(m["pelvic_tilt_deg"], 1),
+                            "range": _round(m["pelvic_tilt_range_deg"], 1) if m["pelvic_tilt_deg"] is not None else None},
+        "pelvic_drop_deg": {"left": _round(m["pelvic_drop_left_deg"], 1), "right": _round(m["pelvic_drop_right_deg"], 1)},
+        "pelvic_rotation_deg": {"range": _round(m["pelvic_rotation_range_deg"], 1)},
+        "step_length_m": _round(step_length, 3),
+        "vertical_ratio_pct": None if step_length is None or vo is None else round(vo / (step_length * 100.0) * 100.0, 2),
+    }
+    drift = {"window_s": DRIFT_WINDOW_S, "windows": int(len(windows)), **{
+        k: _round(v, 3) for k, v in drift_per_10min(windows).items()}}
+    return {
+        "format": SUMMARY_FORMAT,
+        "recording": {
+            "path": recording.path, "duration_s": round(recording.duration_s, 3),
+            "sample_rate_hz": round(recording.sample_rate_hz, 3), "gaps": len(recording.gaps),
+            "lost_s": round(recording.lost_s, 3), "has_gyroscope": recording.has_gyro,
+            "metadata": dict(recording.metadata),
+        },
+        "running": {
+            "start_s": None if running.empty else round(float(running["start_s"].min()), 3),
+            "end_s": None if running.empty else round(float(running["end_s"].max()), 3),
+            "duration_s": round(float((running["end_s"] - running["start_s"]).sum()), 3),
+            "bouts": int(len(running)),
+            "steps": int(len(valid)),
+            "sides_known_pct": round(100.0 * float(sides_known), 1),
+        },
+        "calibration": {
+            "standing_found": bool(calibration.standing_found),
+            "forward_found": bool(calibration.forward_found),
+            "mount": calibration.mount,
+            "device_calibration_applied": bool(calibration.device_calibration_applied),
+        },
+        "metrics": metrics,
+        "drift": drift,
+        "findings": [],
+        "notes": notes,
+    }
