@@ -205,17 +205,20 @@ def _text(src: _Source, where: tuple[str, ...], value: Any) -> str:
     return value
 
 
-def _check_order(src: _Source, where: tuple[str, ...], check: Check) -> None:
+def _check_order(src: _Source, where: tuple[str, ...], check: Check,
+                 written: set[str] | None = None) -> None:
+    """Thresholds must grow stricter from info to flag; the error points at a key the file wrote."""
     values = [(s, check.thresholds[s].value) for s in SEVERITIES if s in check.thresholds]
     if not values:
         raise src.error(where, f"[{'.'.join(where)}] has no threshold (info, watch or flag)")
     for (s1, v1), (s2, v2) in zip(values, values[1:]):
         ok = v2 > v1 if check.direction == "above" else v2 < v1
         if not ok:
-            relation = "above" if check.direction == "above" else "below"
-            raise src.error(where + (s2,), f"{s2} threshold {v2:g} must lie {relation} the "
-                                           f"{s1} threshold {v1:g} (direction = "
-                                           f"\"{check.direction}\")")
+            at = s2 if written is None or s2 in written else s1
+            order = "info < watch < flag" if check.direction == "above" else "info > watch > flag"
+            raise src.error(where + (at,), f"thresholds out of order for {check.metric}: "
+                                           f"{s1} {v1:g}, {s2} {v2:g} (direction "
+                                           f"\"{check.direction}\" needs {order})")
 
 
 def _settings(src: _Source, raw: Any, base: Settings) -> Settings:
@@ -335,7 +338,7 @@ def _override_check(src: _Source, rule_id: str, check: Check, raw: Any) -> Check
         thresholds[severity] = Threshold(_number(src, where + (severity,), value),
                                          f"coach override ({src.path})")
     out = replace(check, thresholds=thresholds)
-    _check_order(src, where, out)
+    _check_order(src, where, out, set(raw))
     return out
 
 

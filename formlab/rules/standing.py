@@ -8,8 +8,8 @@ from __future__ import annotations
 
 NOT_A_DIAGNOSIS = (
     "These findings describe running form measured by one sensor at the waist and compare it with "
-    "population ranges and the guidance documents. They are coaching feedback, not a medical "
-    "diagnosis."
+    "population ranges and the guidance documents. They are feedback on running form, not a "
+    "medical diagnosis."
 )
 
 RED_FLAGS_NOTE = (
