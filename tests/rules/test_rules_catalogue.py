@@ -137,7 +137,7 @@ def test_find_line_knows_tables_dotted_keys_and_inline_tables():
 def _run(argv):
     parser = argparse.ArgumentParser()
     add_rules_arguments(parser)
-    console = Console(record=True, width=250)
+    console = Console(record=True, width=400)
     status = run_rules(parser.parse_args(argv), console)
     return status, console.export_text()
 
