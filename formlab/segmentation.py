@@ -11,7 +11,7 @@ Model (per 0.25 s frame, features over a centred window):
   Moe-Nilssen & Helbostad 2004 for walking, Lee et al. 2010 and the waist/sacrum recordings in
   ``../shared/data`` for running; checked on every real file there.)
 * The step frequency is the strongest spectral peak of ``|f|`` between 1 and 4 Hz (short-time
-  Fourier transform of ``|f|`` decimated to about 50 Hz, 4 s Hann windows); its share of the band
+  Fourier transform of ``|f|`` decimated to about 25 Hz, 4 s Hann windows every 0.5 s); its share of the band
   power measures how periodic the movement is.
 * The gyroscope, when present, confirms stillness (spread of the angular rate, which is free of
   the unknown gyro bias) and finds turns: the angular rate about the gravity direction (the
@@ -79,6 +79,7 @@ def segment(signals, gaps=None) -> pd.DataFrame:
     frame_t = t_s[frame_idx]
     starts, ends, acts = _runs(labels, frame_t, t_s[0], t_s[-1])
     starts, ends, acts = _merge_short(starts, ends, acts)
+    _refine_boundaries(starts, ends, acts, t_s, np.linalg.norm(acc_g, axis=1), fs)
 
     gap_spans = [(g.start_s, g.end_s) for g in gaps if g.end_s - g.start_s > GAP_SPLIT_S]
     turn_spans = [] if gyr_dps is None else _turn_spans(t_s, acc_g, gyr_dps, fs)
@@ -134,7 +135,7 @@ def _classify_frames(acc_g: np.ndarray, gyr_dps: np.ndarray | None, fs: float):
 
 def _step_frequency(mag: np.ndarray, fs: float, frame_idx: np.ndarray):
     """Dominant frequency of ``|f|`` in 1-4 Hz and its share of the 0.5-8 Hz power, per frame."""
-    q = max(1, int(fs // 50))
+    q = max(1, int(fs // 25))
     x = mag - mag.mean()
     if q > 1:
         x = signal.decimate(x, q, ftype="fir", zero_phase=True)
@@ -142,9 +143,10 @@ def _step_frequency(mag: np.ndarray, fs: float, frame_idx: np.ndarray):
     nper = max(16, int(round(4.0 * fs_d)))
     if x.size < nper:
         nper = x.size
-    hop_d = max(1, int(round(FRAME_S * fs_d)))
+    hop_d = max(1, int(round(2 * FRAME_S * fs_d)))
+    nfft = int(2 ** np.ceil(np.log2(10.0 * fs_d)))  # 0.1 Hz bins
     freqs, times, z = signal.stft(
-        x, fs_d, window="hann", nperseg=nper, noverlap=nper - hop_d, nfft=4 * nper,
+        x, fs_d, window="hann", nperseg=nper, noverlap=nper - hop_d, nfft=max(nfft, nper),
         boundary="even", padded=True, detrend="constant",
     )
     power = np.abs(z) ** 2
@@ -219,6 +221,53 @@ def _merge_short(starts, ends, acts):
             ends[k - 1] = ends[k]
             del starts[k], ends[k], acts[k]
     return starts, ends, acts
+
+
+REFINE_S = 1.5
+"""Boundaries are refined at sample level within this distance of the frame-level border, s."""
+
+
+def _refine_boundaries(starts, ends, acts, t_s, mag, fs) -> None:
+    """Move each border to where the signal actually changes (in place).
+
+    Running starts at its first step: the first sample, searched from the far side of the
+    frame-level border, with an impact-sized force (> 1.6 g) or a flight phase (< 0.5 g); it ends
+    after its last one. Standing ends where ``|f|`` (0.1 s average) first leaves 1 g ± 0.05 g
+    relative to the standing mean, and starts after the last such sample.
+    """
+    smooth = ndimage.uniform_filter1d(mag, max(1, int(round(0.1 * fs))), mode="nearest")
+    for i in range(len(acts) - 1):
+        a, b = acts[i], acts[i + 1]
+        border = ends[i]
+        lo = max(starts[i], border - REFINE_S)
+        hi = min(ends[i + 1], border + REFINE_S)
+        idx = np.arange(np.searchsorted(t_s, lo), np.searchsorted(t_s, hi, side="right"))
+        if idx.size < 2:
+            continue
+        new = None
+        if b == "running" or a == "running":
+            hit = (mag[idx] > 1.6) | (mag[idx] < LOW_FORCE_G)
+            hits = np.flatnonzero(hit)
+            if b == "running" and a != "running" and hits.size:
+                # the earliest hit after which hits recur at least every 0.6 s
+                long_gap = np.flatnonzero(np.diff(t_s[idx][hits]) > 0.6)
+                k = hits[long_gap[-1] + 1] if long_gap.size else hits[0]
+                new = t_s[idx][k] - 0.5 / fs
+            elif a == "running" and b != "running" and hits.size:
+                long_gap = np.flatnonzero(np.diff(t_s[idx][hits]) > 0.6)
+                k = hits[long_gap[0]] if long_gap.size else hits[-1]
+                new = t_s[idx][k] + 0.5 / fs
+        elif a == "standing" or b == "standing":
+            still_side = idx[t_s[idx] < border] if a == "standing" else idx[t_s[idx] >= border]
+            if still_side.size:
+                level = np.median(smooth[still_side])
+                moving = np.abs(smooth[idx] - level) > 0.05
+                hits = np.flatnonzero(moving)
+                if hits.size:
+                    new = t_s[idx][hits[0]] if a == "standing" else t_s[idx][hits[-1]]
+        if new is not None and starts[i] < new < ends[i + 1]:
+            ends[i] = float(new)
+            starts[i + 1] = float(new)
 
 
 def _turn_spans(t_s, acc_g, gyr_dps, fs) -> list[tuple[float, float]]:
