@@ -238,18 +238,16 @@ class SampleAssembler:
                 self._origin_dev_s = first_dev_s - lost_at_start * period_s
             seg.next_index = index
             return
+        # where the host clock puts this batch's first sample (both receptions follow a last sample)
+        expected = self._last_t_s + (host_s - self._last_host_s) / self.clock.slope - (batch.n - 1) * period_s
+        t_new, reason = expected, "reconnect"
         if first_dev_s is not None:
             t_new = first_dev_s - self._origin_dev_s
-            expected = self._last_t_s + (host_s - self._last_host_s) / self.clock.slope
             if abs(t_new - expected) > CLOCK_RESTART_TOLERANCE_S:  # the device clock restarted
                 self.loss.device_restarts += 1
                 self._origin_dev_s = first_dev_s - expected
                 self.clock.reset()
-                t_new = expected
-            reason = "reconnect"
-        else:
-            t_new = self._last_t_s + (host_s - self._last_host_s)
-            reason = "device restart"
+                t_new, reason = expected, "device restart"
         slots = max(1, int(round((t_new - self._last_t_s) / period_s)))
         first_rec_index = self._last_index + slots
         seg.index_base = first_rec_index - index

@@ -34,20 +34,25 @@ def unwrap_near(raw: int, reference: float, modulus: int) -> int:
 class OnlineLinearFit:
     """Least-squares line ``y = intercept + slope·x`` updated one point at a time.
 
-    Keeps centred running sums (Welford's update), so it stays exact with large offsets
-    such as µs clocks far from zero. ``slope`` falls back to ``default_slope`` until two
-    distinct x values were seen.
+    Works on offsets from the first point and keeps centred running sums (Welford's update),
+    so it stays exact with large offsets such as µs clocks far from zero. ``slope`` falls back
+    to ``default_slope`` until two distinct x values were seen.
     """
 
     def __init__(self, default_slope: float) -> None:
         self.default_slope = default_slope
         self.n = 0
+        self._x0 = 0.0
+        self._y0 = 0.0
         self._mean_x = 0.0
         self._mean_y = 0.0
         self._sxx = 0.0
         self._sxy = 0.0
 
     def add(self, x: float, y: float) -> None:
+        if self.n == 0:
+            self._x0, self._y0 = x, y
+        x, y = x - self._x0, y - self._y0
         self.n += 1
         dx = x - self._mean_x
         self._mean_x += dx / self.n
@@ -60,11 +65,6 @@ class OnlineLinearFit:
         if self.n < 2 or self._sxx <= 0.0:
             return self.default_slope
         return self._sxy / self._sxx
-
-    def predict(self, x: float | np.ndarray) -> float | np.ndarray:
-        if self.n == 0:
-            raise ValueError("no points fitted yet")
-        return self._mean_y + self.slope * (x - self._mean_x)
 
 
 class ClockFit:

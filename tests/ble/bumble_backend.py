@@ -1,4 +1,4 @@
-"""A bleak client backend over a bumble central: bleak's public API without a radio.
+"""bleak client and scanner backends over a bumble central: bleak's public API without a radio.
 
 ``BleakClient(device, backend=bumble_backend(central))`` then connects, exchanges the MTU,
 discovers services, reads, writes and subscribes through a real in-process HCI/L2CAP/ATT/GATT
@@ -13,11 +13,12 @@ from typing import Any, ClassVar
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient, NotifyCallback
 from bleak.backends.descriptor import BleakGATTDescriptor
+from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakError
 from bleak.uuids import normalize_uuid_str
-from bumble.core import BaseBumbleError
-from bumble.device import Connection, Device, Peer
+from bumble.core import AdvertisingData, BaseBumbleError
+from bumble.device import Advertisement, Connection, Device, Peer
 from bumble.hci import Address
 
 MTU = 247
@@ -125,3 +126,44 @@ class BumbleBleakClient(BaseBleakClient):
 def bumble_backend(central: Device) -> type[BumbleBleakClient]:
     """A backend class bound to one bumble central device."""
     return type("BumbleBleakClientBound", (BumbleBleakClient,), {"central": central})
+
+
+class BumbleBleakScanner(BaseBleakScanner):
+    """bleak scanner backend: reports what the bumble ``central`` hears advertised."""
+
+    central: ClassVar[Device]
+
+    def __init__(self, detection_callback: Any, service_uuids: Any, scanning_mode: str = "active", **kwargs: Any):
+        super().__init__(detection_callback, service_uuids)
+
+    def _on_advertisement(self, adv: Advertisement) -> None:
+        uuids = adv.data.get(AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS) or []
+        name = adv.data.get(AdvertisingData.COMPLETE_LOCAL_NAME)
+        data = AdvertisementData(
+            local_name=name,
+            manufacturer_data={},
+            service_data={},
+            service_uuids=[_uuid(u) for u in uuids],
+            tx_power=None,
+            rssi=adv.rssi,
+            platform_data=(adv,),
+        )
+        if not self.is_allowed_uuid(data.service_uuids):
+            return
+        address = str(adv.address).split("/")[0]
+        device = self.create_or_update_device(address, address, name, None, data)
+        self.call_detection_callbacks(device, data)
+
+    async def start(self) -> None:
+        self.seen_devices = {}
+        self.central.on(self.central.EVENT_ADVERTISEMENT, self._on_advertisement)
+        await self.central.start_scanning()
+
+    async def stop(self) -> None:
+        await self.central.stop_scanning()
+        self.central.remove_listener(self.central.EVENT_ADVERTISEMENT, self._on_advertisement)
+
+
+def bumble_scanner_backend(central: Device) -> type[BumbleBleakScanner]:
+    """A scanner backend class bound to one bumble central device."""
+    return type("BumbleBleakScannerBound", (BumbleBleakScanner,), {"central": central})

@@ -15,6 +15,7 @@ import numpy as np
 from bleak.backends.device import BLEDevice
 from bumble.att import AttributeValue
 from bumble.controller import Controller
+from bumble.core import UUID, AdvertisingData
 from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, Service
 from bumble.hci import HCI_CONNECTION_TIMEOUT_ERROR, Address
@@ -27,6 +28,7 @@ from formlab.ble import protocol
 
 SENSOR_ADDRESS = "F0:F0:F0:F0:F0:01"
 CENTRAL_ADDRESS = "F0:F0:F0:F0:F0:02"
+SENSOR_NAME = "formlab-virtual"
 ACC_G_PER_LSB = 16.0 / 32768
 GYR_DPS_PER_LSB = 2000.0 / 32768
 
@@ -179,9 +181,18 @@ async def make_radio(source: SampleSource, **sensor_options) -> tuple[Device, Vi
     link = LocalLink()
     c_sensor = Controller("sensor", link=link)
     c_central = Controller("central", link=link)
-    peripheral = Device(name="formlab-virtual", address=Address(SENSOR_ADDRESS), host=Host(c_sensor, AsyncPipeSink(c_sensor)))
+    peripheral = Device(name=SENSOR_NAME, address=Address(SENSOR_ADDRESS), host=Host(c_sensor, AsyncPipeSink(c_sensor)))
     central = Device(name="central", address=Address(CENTRAL_ADDRESS), host=Host(c_central, AsyncPipeSink(c_central)))
     sensor = VirtualFormlabSensor(peripheral, source, **sensor_options)
+    peripheral.advertising_data = bytes(
+        AdvertisingData(
+            [
+                (AdvertisingData.FLAGS, bytes([0x06])),
+                (AdvertisingData.COMPLETE_LOCAL_NAME, SENSOR_NAME.encode()),
+                (AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS, UUID(protocol.SERVICE_UUID).to_bytes()),
+            ]
+        )
+    )
     await peripheral.power_on()
     await central.power_on()
     await peripheral.start_advertising(auto_restart=True)
@@ -190,4 +201,4 @@ async def make_radio(source: SampleSource, **sensor_options) -> tuple[Device, Vi
 
 def sensor_ble_device() -> BLEDevice:
     """What a scan would have returned for the virtual sensor."""
-    return BLEDevice(SENSOR_ADDRESS, "formlab-virtual", None)
+    return BLEDevice(SENSOR_ADDRESS, SENSOR_NAME, None)

@@ -1,0 +1,48 @@
+"""``formlab devices``: scan for BLE sensors formlab can record from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bleak import BleakScanner
+from bleak.backends.scanner import BaseBleakScanner
+from rich.console import Console
+from rich.table import Table
+
+from formlab.ble.adapter import adapter_for
+
+
+@dataclass(frozen=True)
+class FoundDevice:
+    """One sensor seen in a scan."""
+
+    name: str
+    address: str
+    rssi_dbm: int
+    kind: str  # the adapter's protocol name, e.g. "formlab IMU profile"
+    streams: str  # what it can stream, e.g. "acc+gyro"
+
+
+async def scan_devices(timeout_s: float = 5.0, backend: type[BaseBleakScanner] | None = None) -> list[FoundDevice]:
+    """Scan for ``timeout_s`` and return the sensors a registered adapter recognises,
+    strongest signal first. ``backend``: a bleak scanner backend class (None = the platform's)."""
+    seen = await BleakScanner.discover(timeout=timeout_s, return_adv=True, backend=backend)
+    found = []
+    for device, adv in seen.values():
+        name = adv.local_name or device.name
+        adapter = adapter_for(name, adv.service_uuids)
+        if adapter is not None:
+            found.append(FoundDevice(name or "", device.address, int(adv.rssi), adapter.kind, adapter.streams))
+    return sorted(found, key=lambda d: (-d.rssi_dbm, d.address))
+
+
+def print_devices(devices: list[FoundDevice], console: Console | None = None) -> None:
+    """The scan result as a table (or one line saying nothing was found)."""
+    console = console or Console()
+    if not devices:
+        console.print("no formlab-compatible sensors found (is the sensor on and not connected elsewhere?)")
+        return
+    table = Table("name", "address", "signal", "kind", "streams")
+    for d in devices:
+        table.add_row(d.name or "?", d.address, f"{d.rssi_dbm} dBm", d.kind, d.streams)
+    console.print(table)
