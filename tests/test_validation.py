@@ -1,0 +1,75 @@
+"""The validation statistics and matching, on inputs with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from formlab.validation import (
+    Detection, agreement, ankle_impacts, cadence_from_intervals, contacts_from_force, match_events,
+    null_metrics, windowed_cadence,
+)
+
+
+def test_agreement_bias_sd_and_limits():
+    a = agreement([1.0, 2.0, 3.0, float("nan")])
+    assert (a.bias, a.sd, a.n) == (2.0, 1.0, 3)
+    assert a.low == pytest.approx(2 - 1.96) and a.high == pytest.approx(2 + 1.96)
+    assert a.within(4.0) and not a.within(3.9)
+    empty = agreement([])
+    assert empty.n == 0 and math.isnan(empty.bias) and not empty.within(1e9)
+
+
+def test_match_events_pairs_closest_first_one_to_one():
+    detected = [0.98, 1.03, 2.5, 3.01]
+    reference = [1.0, 2.0, 3.0]
+    i_d, i_r = match_events(detected, reference, tolerance_s=0.05)
+    assert list(zip(i_d, i_r)) == [(0, 0), (3, 2)]  # 0.98 is closer to 1.0 than 1.03; 2.5 is too far
+    i_d, i_r = match_events([1.03, 0.98], [1.0, 1.04], tolerance_s=0.05)
+    assert sorted(zip(i_d, i_r)) == [(0, 1), (1, 0)]
+    assert match_events([], [1.0], 0.1)[0].size == 0
+
+
+def test_detection_scores():
+    d = Detection(matched=9, detected=10, reference=12)
+    assert d.recall == pytest.approx(0.75)
+    assert d.precision == pytest.approx(0.9)
+    assert d.false_share == pytest.approx(0.1)
+    assert d.f1 == pytest.approx(18 / 22)
+
+
+def test_contacts_from_force_drops_cut_contacts():
+    t = np.arange(12) * 0.1
+    grf = np.array([1.0, 0.5, 0.0, 0.0, 2.0, 2.0, 0.0, 0.0, 1.5, 0.0, 0.0, 0.3])
+    contacts = contacts_from_force(t, grf)
+    assert contacts.t_ic_s.tolist() == pytest.approx([0.4, 0.8])
+    assert contacts.t_fc_s.tolist() == pytest.approx([0.6, 0.9])
+
+
+def test_cadence_ignores_pauses_and_windows_need_coverage():
+    intervals = [0.35] * 20 + [2.0]  # a pause
+    assert cadence_from_intervals(intervals) == pytest.approx(60 / 0.35)
+    assert cadence_from_intervals([0.7] * 10, steps_per_interval=2) == pytest.approx(60 / 0.35)
+    events = np.concatenate([np.arange(0, 60, 0.4), np.arange(100, 110, 0.4)])
+    w = windowed_cadence(events, 30.0, 0.0, 120.0)
+    assert w.cadence_spm.iloc[0] == pytest.approx(150.0) and w.cadence_spm.iloc[1] == pytest.approx(150.0)
+    assert w.cadence_spm.iloc[2:].isna().all()  # 10 s of steps do not cover a 30 s window
+
+
+def test_ankle_impacts_finds_one_peak_per_stride():
+    rate = 100
+    t = np.arange(0, 10, 1 / rate)
+    acc = np.zeros((t.size, 3))
+    acc[:, 2] = 1.0
+    strikes = np.arange(50, t.size - 10, 75)  # every 0.75 s
+    acc[strikes, 2] = 5.0
+    acc[strikes + 3, 2] = 4.0  # a rebound 30 ms later is not a second impact
+    assert ankle_impacts(t, acc) == pytest.approx(t[strikes])
+
+
+def test_null_metrics_names_nested_nulls():
+    summary = {"metrics": {"cadence_spm": 170, "pelvic_tilt_deg": {"mean": None, "range": None},
+                           "step_length_m": None}}
+    assert null_metrics(summary) == ["pelvic_tilt_deg.mean", "pelvic_tilt_deg.range", "step_length_m"]
