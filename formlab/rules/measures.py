@@ -184,8 +184,8 @@ def _balance_left_pct_windows(inp: Inputs) -> pd.Series | None:
     w = inp.windows
     if w is None:
         return None
-    if "contact_balance_left_pct" in w.columns:
-        left_pct = pd.to_numeric(w["contact_balance_left_pct"], errors="coerce")
+    if "ground_contact_balance_left_pct" in w.columns:
+        left_pct = pd.to_numeric(w["ground_contact_balance_left_pct"], errors="coerce")
     elif {"contact_left_ms", "contact_right_ms"} <= set(w.columns):
         left = pd.to_numeric(w["contact_left_ms"], errors="coerce")
         right = pd.to_numeric(w["contact_right_ms"], errors="coerce")
@@ -326,7 +326,7 @@ def _registry() -> dict[str, Measure]:
                ("pelvic_drop_right_deg",), _step_column("pelvic_drop_deg", side="right")),
         _level("pelvic_rotation_range_deg", "pelvic rotation range", "deg", 1,
                ("pelvic_rotation_deg", "range"), "needs a gyroscope",
-               ("pelvic_rotation_range_deg", "pelvic_rotation_deg")),
+               ("pelvic_rotation_range_deg",)),
         Measure("contact_balance_offset_pct", "ground contact balance off 50/50", "%", 1,
                 "level", _balance_offset, _balance_offset_windows, has_side=True,
                 window_sides=_balance_sides_windows),
