@@ -136,6 +136,10 @@ class VirtualFormlabSensor:
         elif command.opcode == protocol.OP_STOP:
             self._stop()
 
+    @property
+    def streaming(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     def _stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
