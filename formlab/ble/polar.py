@@ -558,6 +558,11 @@ SDK_MODE_FEATURE_BIT = 0x02
 """Bit of feature-map byte 2 saying the sensor has an SDK mode (``PmdMeasurementType.kt``)."""
 STATUS_ALREADY_IN_STATE = 6
 CONTROL_TIMEOUT_S = 5.0
+PERIOD_TOLERANCE = 0.25
+"""A frame whose implied sample period is off the running estimate by more than this
+fraction follows lost frames (or a clock step)."""
+PERIOD_SMOOTHING = 0.05
+"""Weight of each frame's implied period in the running estimate (follows crystal drift)."""
 PAIRING_BUFFER_S = 2.0
 """An accelerometer (or gyroscope) sample waits at most this long for its partner."""
 
@@ -588,6 +593,7 @@ class _PolarPmdAdapter(DeviceAdapter):
     def _reset_decoding(self) -> None:
         self._factor: dict[MeasurementType, float] = {}
         self._previous_ns: dict[MeasurementType, int] = {}
+        self._period_ns: dict[MeasurementType, float] = {}
         self._pending_t: dict[MeasurementType, np.ndarray] = {}
         self._pending_v: dict[MeasurementType, np.ndarray] = {}
 
@@ -708,11 +714,7 @@ class _PolarPmdAdapter(DeviceAdapter):
         if kind not in self._measurements or kind not in self._factor:
             raise PacketError(f"PMD {kind.name} frame arrived but that stream was not started")
         samples = frame_samples(frame, self._factor[kind])
-        previous = self._previous_ns.get(kind)
-        if previous is not None and frame.timestamp_ns < previous:  # the sensor clock restarted
-            self._previous_ns[kind] = frame.timestamp_ns
-        times = sample_times_ns(previous, frame.timestamp_ns, samples.shape[0], self._rate_hz)
-        self._previous_ns[kind] = frame.timestamp_ns
+        times = self._frame_times(kind, frame.timestamp_ns, samples.shape[0])
         if MeasurementType.GYRO not in self._measurements:
             return [
                 DecodedBatch(samples, None, None, frame.timestamp_ns, ticks_at=samples.shape[0] - 1)
@@ -720,6 +722,24 @@ class _PolarPmdAdapter(DeviceAdapter):
         self._pending_t[kind] = np.concatenate([self._pending_t.get(kind, np.empty(0)), times])
         self._pending_v[kind] = np.vstack([self._pending_v.get(kind, np.empty((0, 3))), samples])
         return self._pair()
+
+    def _frame_times(self, kind: MeasurementType, timestamp_ns: int, n: int) -> np.ndarray:
+        """Sensor times of a frame's samples: the SDK's even spread since the previous frame,
+        unless frames were lost in between (the spread would stretch this frame over the lost
+        ones): then back from the frame's stamp at the stream's running period estimate."""
+        previous = self._previous_ns.get(kind)
+        if previous is not None and timestamp_ns < previous:  # the sensor clock restarted
+            self._previous_ns[kind] = timestamp_ns
+        period = self._period_ns.get(kind, 1e9 / self._rate_hz)
+        if previous is not None and timestamp_ns > previous:
+            implied = (timestamp_ns - previous) / n
+            if abs(implied - period) > PERIOD_TOLERANCE * period:
+                previous = None  # frames lost (or a clock step): do not spread over them
+            else:
+                self._period_ns[kind] = period + PERIOD_SMOOTHING * (implied - period)
+        times = sample_times_ns(previous, timestamp_ns, n, 1e9 / period)
+        self._previous_ns[kind] = timestamp_ns
+        return times
 
     def _pair(self) -> list[DecodedBatch]:
         """Match accelerometer and gyroscope samples by device time; emit runs of pairs."""
