@@ -46,6 +46,7 @@ SIM_MATCH_S = 0.08  # half a step is ≥ 150 ms: a wider window could pair neigh
 GRF_MATCH_S = 0.06
 WALK_MATCH_S = 0.05
 GRF_CONTACT_BW = 0.05
+GRF_MIN_CONTACT_S = 0.05
 WINDOW_S = 60.0  # cadence windows against the ankle reference
 STABILITY_WINDOW_S = 20.0  # cadence stability windows (five in a 100 s recording)
 LOA_Z = 1.96
@@ -169,15 +170,18 @@ def windowed_cadence(event_t_s, window_s: float, start_s: float, end_s: float,
     return pd.DataFrame(rows, columns=["start_s", "cadence_spm"])
 
 
-def contacts_from_force(t_s, grf_bw, threshold_bw: float = GRF_CONTACT_BW) -> pd.DataFrame:
+def contacts_from_force(t_s, grf_bw, threshold_bw: float = GRF_CONTACT_BW,
+                        min_contact_s: float = GRF_MIN_CONTACT_S) -> pd.DataFrame:
     """Complete ground contacts where the force exceeds the threshold: ``t_ic_s`` = first sample
     above, ``t_fc_s`` = first sample below again. Contacts cut by the first or last sample are
-    left out."""
+    left out, and so are blips shorter than ``min_contact_s`` (the force plate shows 2–6 ms
+    bumps just before some contacts; a running contact lasts over 150 ms)."""
     t = np.asarray(t_s, dtype=float)
     on = np.asarray(grf_bw, dtype=float) > threshold_bw
     edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(np.int8), [0]])))
     starts, ends = edges[0::2], edges[1::2]
     keep = (starts > 0) & (ends < on.size)
+    keep &= (t[np.minimum(ends, on.size - 1)] - t[starts]) >= min_contact_s
     return pd.DataFrame({"t_ic_s": t[starts[keep]], "t_fc_s": t[ends[keep]]})
 
 
@@ -440,7 +444,9 @@ def treadmill_grf(data: Path) -> Section:
     max_cad = float(np.nanmax(np.abs(cad_err))) if cad_err else math.nan
     sec.lines += [
         f"Real sacral accelerometer (500 Hz, vertical and forward only, 16 trials of 5 s, 2.5–4.17 m/s, "
-        f"slopes −10°…+10°). Reference contacts: vertical force > {GRF_CONTACT_BW} BW on the same clock; "
+        f"slopes −10°…+10°). Reference contacts: vertical force > {GRF_CONTACT_BW} BW for at least "
+        f"{GRF_MIN_CONTACT_S * 1000:.0f} ms on the same clock (shorter force blips just before some contacts are "
+        "left out); "
         f"detected initial contacts matched within ±{GRF_MATCH_S * 1000:.0f} ms. "
         "Sides cannot be told from these files (no mediolateral axis).",
         "",

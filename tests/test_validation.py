@@ -43,9 +43,11 @@ def test_detection_scores():
 def test_contacts_from_force_drops_cut_contacts():
     t = np.arange(12) * 0.1
     grf = np.array([1.0, 0.5, 0.0, 0.0, 2.0, 2.0, 0.0, 0.0, 1.5, 0.0, 0.0, 0.3])
-    contacts = contacts_from_force(t, grf)
+    contacts = contacts_from_force(t, grf, min_contact_s=0.05)
     assert contacts.t_ic_s.tolist() == pytest.approx([0.4, 0.8])
     assert contacts.t_fc_s.tolist() == pytest.approx([0.6, 0.9])
+    longer = contacts_from_force(t, grf, min_contact_s=0.15)  # the 0.1 s contact is a blip now
+    assert longer.t_ic_s.tolist() == pytest.approx([0.4])
 
 
 def test_cadence_ignores_pauses_and_windows_need_coverage():
