@@ -229,3 +229,19 @@ def test_rules_summary_keys():
     assert [f["rule"] for f in out["findings"]] == ["low_cadence"]
     assert "not a medical diagnosis" in out["rules_notes"]["not_a_diagnosis"]
     assert len(out["rules_notes"]["red_flags"]["sources"]) == 4
+
+
+def test_findings_are_strict_json():
+    import json
+
+    w = windows(n=7, cadence_spm=[172, 172, 165, 171, 165, 165, 164],
+                vertical_oscillation_cm=[8.5, 8.5, 8.5, 8.5, 8.5, 11.4, 11.6],
+                pelvic_tilt_deg=[7, 7, float("nan"), 7, 7, 7, 7])
+    s = summary(braking_mps__mean=0.45, impact_asymmetry_pct=None)
+    a = HandBuilt(s, steps(braking_mps=[0.45] * 199 + [float("nan")]), w,
+                  Rec({"incline_pct": "-3"}))
+    out = rules_summary(a, load_catalogue())
+    assert {f["rule"] for f in out["findings"]} == {"overstriding", "fatigue_fade", "high_bounce",
+                                                    "downhill"}
+    text = json.dumps(out, allow_nan=False)
+    assert json.loads(text) == out
