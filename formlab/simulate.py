@@ -30,8 +30,11 @@ mid-stance, there is a flight phase, and the vertical motion is periodic).
   is removed from the velocity and its derivative from the acceleration.
 * **Forward** (world horizontal, running direction): ``a_fwd = −A sin(2π u)`` over stance
   (``u`` = fraction of stance): braking in the first half, propulsion in the second, no net change
-  of speed over a step (constant treadmill speed). ``A = π · braking_mps / Tc`` so the speed lost
-  during braking is exactly ``braking_mps``.
+  of speed over a step (constant treadmill speed). ``A = π · braking_mps / Tc`` in the braking half,
+  so the smooth braking loses ``braking_mps``; the impact adds a backward spike of the same sin²
+  shape, ``impact_fwd_ratio`` × the vertical impact (the braking impact peak of rearfoot strikers,
+  Cavanagh & Lafortune 1980; at the sacrum it reaches −2 g, e.g. the treadmill-sacrum data), and the
+  propulsion half is scaled up to give it back. The true braking (below) counts both.
 * **Mediolateral**: ``a_left = ∓ B sin(π u)`` over stance: during left stance the ground pushes the
   pelvis toward the right (``a_left < 0``), during right stance toward the left. The speed change
   per stance is ``ml_speed_mps`` on both sides, so the sideways motion is periodic per stride.
@@ -121,7 +124,8 @@ class Runner:
     contact_diff_ms: float = 0.0  # left minus right
     impact_left_bw: float = 2.0
     impact_right_bw: float = 2.0
-    braking_mps: float = 0.15
+    braking_mps: float = 0.10  # smooth part; the impact spike adds its own braking
+    impact_fwd_ratio: float = 0.5
     ml_speed_mps: float = 0.15
     tilt_deg: float = 8.0
     tilt_range_deg: float = 5.0
@@ -252,7 +256,8 @@ def random_grid_params(rng: np.random.Generator, running_s: float = 90.0, standi
     runner = Runner(
         cadence_spm=cadence, contact_ms=contact, contact_diff_ms=diff,
         impact_left_bw=impact_left, impact_right_bw=impact_right,
-        braking_mps=rng.uniform(0.05, 0.35), ml_speed_mps=rng.uniform(0.08, 0.25),
+        braking_mps=rng.uniform(0.03, 0.25), impact_fwd_ratio=rng.uniform(0.2, 1.0),
+        ml_speed_mps=rng.uniform(0.08, 0.25),
         tilt_deg=rng.uniform(0, 15), tilt_range_deg=rng.uniform(2, 8),
         drop_left_deg=rng.uniform(2, 8), drop_right_deg=rng.uniform(2, 8),
         rotation_range_deg=rng.uniform(5, 15), speed_mps=round(float(rng.uniform(2.5, 5.0)), 2),
@@ -277,7 +282,7 @@ def demo_params() -> SimParams:
     172 → 168 spm, and right contact is 10 ms longer than left throughout.
     """
     base = Runner(cadence_spm=172.0, contact_ms=245.0, contact_diff_ms=-10.0, impact_left_bw=2.2,
-                  impact_right_bw=2.2, braking_mps=0.16, ml_speed_mps=0.15, tilt_deg=6.0,
+                  impact_right_bw=2.2, braking_mps=0.10, ml_speed_mps=0.15, tilt_deg=6.0,
                   tilt_range_deg=5.0, drop_left_deg=5.0, drop_right_deg=6.0,
                   rotation_range_deg=10.0, speed_mps=3.33)
     mid = dataclasses.replace(base, cadence_spm=169.6, contact_ms=249.0, tilt_deg=8.1)
@@ -377,10 +382,14 @@ def _forces(steps, t, fs):
         force = amplitude * shape
         centre = max(IMPACT_AT_STANCE * s.contact_s, IMPACT_WIDTH_S / 2.0)
         tb = u * s.contact_s - (centre - IMPACT_WIDTH_S / 2.0)
-        bump = (tb >= 0) & (tb <= IMPACT_WIDTH_S)
-        force[bump] += impact * np.sin(np.pi * tb[bump] / IMPACT_WIDTH_S) ** 2
+        bump = np.where((tb >= 0) & (tb <= IMPACT_WIDTH_S), np.sin(np.pi * tb / IMPACT_WIDTH_S) ** 2, 0.0)
+        force += impact * bump
         foot[s.side][sl] += force
-        a_fwd[sl] += -np.pi * s.runner.braking_mps / s.contact_s * np.sin(2 * np.pi * u)
+        fwd_impact_mps2 = s.runner.impact_fwd_ratio * impact * G_MPS2
+        braking_amp = np.pi * s.runner.braking_mps / s.contact_s
+        propulsion_amp = braking_amp + np.pi * fwd_impact_mps2 * IMPACT_WIDTH_S / (2.0 * s.contact_s)
+        wave = np.sin(2 * np.pi * u)
+        a_fwd[sl] += -np.where(u < 0.5, braking_amp, propulsion_amp) * wave - fwd_impact_mps2 * bump
         ml_sign = -1.0 if s.side == "left" else 1.0
         a_left[sl] += ml_sign * np.pi * s.runner.ml_speed_mps / (2.0 * s.contact_s) * np.sin(np.pi * u)
     return foot, a_fwd, a_left

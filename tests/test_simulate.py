@@ -18,7 +18,7 @@ from formlab.simulate import (
 
 QUIET = dict(acc_noise_g=0.0, gyr_noise_dps=0.0, wobble_g_per_bw=0.0, step_jitter_pct=0.0)
 FLAT = Runner(cadence_spm=170, contact_ms=250, tilt_deg=0, tilt_range_deg=0, drop_left_deg=0,
-              drop_right_deg=0, rotation_range_deg=0, braking_mps=0.2)
+              drop_right_deg=0, rotation_range_deg=0, braking_mps=0.2, impact_left_bw=2.0, impact_right_bw=2.0)
 
 
 def _sim(runner=FLAT, duration_s=20.0, standing_s=5.0, seed=0, **sensor):
@@ -55,7 +55,8 @@ def test_forward_speed_change_over_a_step_is_zero_and_braking_matches():
     for r in _running(result).itertuples():
         step = fwd[_window(t_s, r.t_ic_s, r.t_ic_s + r.step_time_s)] * G_MPS2
         assert step.sum() * dt == pytest.approx(0.0, abs=0.01)
-        assert r.braking_mps == pytest.approx(0.2, rel=0.01)
+        # smooth braking + the backward impact spike (sin² bump: impulse = amplitude × width / 2)
+        assert r.braking_mps == pytest.approx(0.2 + FLAT.impact_fwd_ratio * 2.0 * G_MPS2 * 0.030 / 2, rel=0.01)
 
 
 def test_still_sensor_reads_one_g_in_any_mount():
@@ -101,7 +102,7 @@ def test_gyroscope_integrates_to_the_pelvic_angles():
 
 def test_truth_matches_the_parameters_it_was_generated_from():
     runner = Runner(cadence_spm=180, contact_ms=230, contact_diff_ms=-20, impact_left_bw=1.2,
-                    impact_right_bw=3.0, braking_mps=0.12, tilt_deg=7, drop_left_deg=4, drop_right_deg=6,
+                    impact_right_bw=3.0, impact_fwd_ratio=0.5, braking_mps=0.12, tilt_deg=7, drop_left_deg=4, drop_right_deg=6,
                     rotation_range_deg=9, speed_mps=3.5)
     result = _sim(runner, duration_s=30)
     m = result.truth_summary["metrics"]
@@ -109,7 +110,9 @@ def test_truth_matches_the_parameters_it_was_generated_from():
     assert m["ground_contact_ms"]["left"] == pytest.approx(220, abs=0.1)
     assert m["ground_contact_ms"]["right"] == pytest.approx(240, abs=0.1)
     assert m["ground_contact_balance_left_pct"] == pytest.approx(100 * 220 / 460, abs=0.01)
-    assert m["braking_mps"]["mean"] == pytest.approx(0.12, rel=0.01)
+    spike_mps = 0.5 * G_MPS2 * 0.030 / 2  # per BW of impact, impact_fwd_ratio 0.5
+    assert m["braking_mps"]["left"] == pytest.approx(0.12 + 1.2 * spike_mps, rel=0.01)
+    assert m["braking_mps"]["right"] == pytest.approx(0.12 + 3.0 * spike_mps, rel=0.01)
     assert m["pelvic_tilt_deg"]["mean"] == pytest.approx(7.0, abs=0.05)
     assert m["pelvic_rotation_deg"]["range"] == pytest.approx(9.0, abs=0.05)
     assert m["impact_g"]["right"] > m["impact_g"]["left"] + 0.3
