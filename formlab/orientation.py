@@ -1,0 +1,165 @@
+"""Pelvic angles (tilt, obliquity, rotation) from body-frame gyroscope and accelerometer.
+
+Model: the pelvis orientation relative to an Earth frame whose z is up and whose x is the forward
+direction of the standing posture is tracked with x-io's Fusion AHRS (``imufusion``), the revised
+Madgwick complementary filter (Madgwick 2014, PhD thesis ch. 7): gyroscope integration plus a
+gain-weighted correction towards the measured gravity direction. Inputs are the body-frame
+signals of :func:`formlab.calibration.to_body` (gyro in °/s, bias removed; acc in g), so the
+filter's quaternion is ``R_earth_from_pelvis`` directly and standing is the identity.
+
+Running is hard on an accelerometer-aided filter: impacts reach 3-5 g and the specific force
+points far from vertical for most of the stance. Settings, chosen on the simulator's truth:
+
+* gain ``GAIN`` (low: the accelerometer only corrects slow drift),
+* acceleration rejection ``ACC_REJECTION_DEG`` with a ``REJECTION_TIMEOUT_S`` recovery timeout,
+* gyroscope range ``GYRO_RANGE_DPS`` (angular-rate recovery on overrange),
+* the start-up (high gain) phase skipped, the initial orientation set from the first second.
+
+Drift correction: at steady speed the mean acceleration over whole strides is zero, so the
+stride-averaged specific force expressed in the Earth frame must be vertical (the same fact
+:mod:`formlab.calibration` uses for ``up``). The filter's remaining tilt error is the rotation
+that takes the low-passed (``DRIFT_LOWPASS_HZ``) Earth-frame specific force onto vertical; it is
+removed sample by sample. This cancels the bias that the filter's per-sample normalised
+accelerometer feedback leaves in running (braking and propulsion are not symmetric).
+
+Angles are Tait-Bryan z-y-x (``docs/body-frame.md``): tilt is relative to the standing posture
+(the body frame is defined by it) when standing was found; otherwise it is relative to the mean
+running posture, which the caller must not report as tilt (``attrs['tilt_available']`` is
+False). Obliquity is relative to the level pelvis of the standing posture (or the running mean);
+steps use it relative to the stride mean. Rotation (heading) has no absolute reference without a
+magnetometer: it is reported relative to its own 0.5 Hz low-pass, i.e. the within-stride yaw.
+
+The per-sample loop over ``imufusion`` is the only Python loop (imufusion has no array API);
+about 3 µs per sample.
+"""
+
+from __future__ import annotations
+
+import imufusion
+import numpy as np
+import pandas as pd
+from scipy import signal
+from scipy.spatial.transform import Rotation
+
+from formlab.frames import unit
+
+GAIN = 0.5
+ACC_REJECTION_DEG = 10.0
+REJECTION_TIMEOUT_S = 5.0
+GYRO_RANGE_DPS = 2000.0
+DRIFT_LOWPASS_HZ = 0.3
+ROTATION_HIGHPASS_HZ = 0.5
+GAP_RESTART_S = 0.25
+
+
+def pelvis_angles(body, drift_correction: bool = True) -> pd.DataFrame | None:
+    """DataFrame ``[t_s, tilt_deg, obliquity_deg, rotation_deg]`` of the pelvis, or None without
+    a gyroscope. ``attrs``: ``tilt_available`` (tilt relative to standing), ``tilt_reference``."""
+    if body.gyr_dps is None:
+        return None
+    t_s = np.asarray(body.t_s, dtype=float)
+    acc_g = np.asarray(body.acc_g, dtype=float)
+    gyr_dps = np.asarray(body.gyr_dps, dtype=float)
+    n = t_s.size
+    if n < 2:
+        return None
+    fs = float(body.sample_rate_hz) if body.sample_rate_hz else 1.0 / float(np.median(np.diff(t_s)))
+
+    segments = _segments(t_s, fs)
+    quat_wxyz = np.empty((n, 4))
+    for i0, i1 in segments:
+        quat_wxyz[i0:i1] = _run_filter(t_s[i0:i1], acc_g[i0:i1], gyr_dps[i0:i1], fs)
+    R_eb = Rotation.from_quat(quat_wxyz[:, [1, 2, 3, 0]])
+    if drift_correction:
+        R_eb = _drift_corrected(R_eb, acc_g, segments, fs)
+
+    rotation, tilt, obliquity = R_eb.as_euler("ZYX", degrees=True).T
+    rotation_rel = np.empty(n)
+    for i0, i1 in segments:
+        yaw = np.unwrap(np.deg2rad(rotation[i0:i1]))
+        rotation_rel[i0:i1] = np.rad2deg(yaw - _lowpass(yaw, ROTATION_HIGHPASS_HZ, fs))
+    out = pd.DataFrame(
+        {"t_s": t_s, "tilt_deg": tilt, "obliquity_deg": obliquity, "rotation_deg": rotation_rel}
+    )
+    out.attrs["tilt_available"] = bool(body.standing_found)
+    out.attrs["tilt_reference"] = "standing" if body.standing_found else "mean running posture"
+    return out
+
+
+def _segments(t_s: np.ndarray, fs: float) -> list[tuple[int, int]]:
+    """Index ranges without a gap longer than ``GAP_RESTART_S``; the filter restarts after one."""
+    cut = np.flatnonzero(np.diff(t_s) > GAP_RESTART_S) + 1
+    edges = np.concatenate([[0], cut, [t_s.size]])
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+def _initial_quaternion_wxyz(acc_g: np.ndarray, fs: float) -> np.ndarray:
+    """Orientation whose gravity matches the mean specific force of the first second (yaw 0)."""
+    first = acc_g[: max(1, int(round(fs)))].mean(axis=0)
+    if np.linalg.norm(first) < 1e-6:
+        return np.array([1.0, 0.0, 0.0, 0.0])
+    up_in_body = unit(first)
+    # smallest rotation taking body 'up_in_body' to Earth up, then remove its yaw
+    axis = np.cross(up_in_body, [0.0, 0.0, 1.0])
+    angle = np.arctan2(np.linalg.norm(axis), up_in_body[2])
+    rot = Rotation.from_rotvec(unit(axis) * angle) if np.linalg.norm(axis) > 1e-9 else Rotation.identity()
+    yaw, pitch, roll = rot.as_euler("ZYX")
+    q = Rotation.from_euler("ZYX", [0.0, pitch, roll]).as_quat()
+    return q[[3, 0, 1, 2]]
+
+
+def _run_filter(t_s, acc_g, gyr_dps, fs) -> np.ndarray:
+    """Fusion AHRS over one gap-free segment; returns quaternions (n, 4) scalar first."""
+    ahrs = imufusion.Ahrs()
+    ahrs.set_settings(
+        imufusion.AhrsSettings(
+            sample_rate=fs,
+            convention=imufusion.CONVENTION_NWU,
+            gain=GAIN,
+            gyroscope_range=GYRO_RANGE_DPS,
+            acceleration_rejection=ACC_REJECTION_DEG,
+            magnetic_rejection=0.0,
+            rejection_timeout=REJECTION_TIMEOUT_S,
+        )
+    )
+    ahrs.skip_startup()
+    ahrs.set_quaternion(_initial_quaternion_wxyz(acc_g, fs))
+    n = t_s.size
+    dt = np.diff(t_s, prepend=t_s[0] - 1.0 / fs)
+    nominal = 1.0 / fs
+    ahrs.set_sample_period(nominal)
+    # set the period only where it differs from the one in force (clock jitter, short gaps)
+    change = np.flatnonzero(np.abs(dt - np.concatenate([[nominal], dt[:-1]])) > 1e-3 * nominal)
+    change_set = set(change.tolist())
+    quat = np.empty((n, 4))
+    gyr = np.ascontiguousarray(gyr_dps)
+    acc = np.ascontiguousarray(acc_g)
+    for i in range(n):
+        if i in change_set:
+            ahrs.set_sample_period(float(dt[i]))
+        ahrs.update_no_magnetometer(gyr[i], acc[i])
+        quat[i] = ahrs.get_quaternion()
+    return quat
+
+
+def _lowpass(x: np.ndarray, cutoff_hz: float, fs: float) -> np.ndarray:
+    """Zero-phase 2nd-order Butterworth low-pass along axis 0 (mean for very short inputs)."""
+    b, a = signal.butter(2, min(cutoff_hz / (fs / 2), 0.99))
+    if x.shape[0] <= 3 * max(len(a), len(b)) * 3:
+        return np.broadcast_to(x.mean(axis=0), x.shape).copy()
+    return signal.filtfilt(b, a, x, axis=0)
+
+
+def _drift_corrected(R_eb: Rotation, acc_g, segments, fs) -> Rotation:
+    """Tilt ``R_eb`` so the low-passed Earth-frame specific force is vertical."""
+    f_earth = R_eb.apply(acc_g)
+    mean_f = np.empty_like(f_earth)
+    for i0, i1 in segments:
+        mean_f[i0:i1] = _lowpass(f_earth[i0:i1], DRIFT_LOWPASS_HZ, fs)
+    norm = np.linalg.norm(mean_f, axis=1, keepdims=True)
+    mean_dir = mean_f / np.maximum(norm, 1e-9)
+    axis = np.cross(mean_dir, [0.0, 0.0, 1.0])
+    sin_a = np.linalg.norm(axis, axis=1)
+    angle = np.arctan2(sin_a, mean_dir[:, 2])
+    rotvec = np.where(sin_a[:, None] > 1e-12, axis / np.maximum(sin_a, 1e-12)[:, None] * angle[:, None], 0.0)
+    return Rotation.from_rotvec(rotvec) * R_eb
