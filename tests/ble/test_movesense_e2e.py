@@ -13,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bumble_backend import bumble_backend
-from virtual_movesense import FIRMWARE, MODEL, make_movesense_radio, movesense_ble_device
+from bumble_backend import bumble_backend, bumble_scanner_backend
+from virtual_movesense import FIRMWARE, MODEL, NAME, make_movesense_radio, movesense_ble_device
 from virtual_sensor import SampleSource
 from virtual_time import run_virtual
 
 from formlab.analysis import analyze
 from formlab.ble.collector import CaptureError, record
+from formlab.ble.scan import scan_devices
 from formlab.recording import read_recording
 from formlab.simulate import Runner, mount_from_euler_deg, simulate, treadmill_params
 
@@ -115,3 +116,21 @@ def test_rate_option_and_unsupported_rate(tmp_path, monkeypatch):
     assert sensor.subscriptions == ["/Meas/IMU6/52"] and stats.rate_hz == 52
     with pytest.raises(CaptureError, match="rate 100 Hz not supported; supported: 13, 26, 52, 104, 208"):
         run_virtual(capture(source, tmp_path / "bad.csv", 5.0, rate_hz=100), monkeypatch)
+
+
+def test_devices_scan_recognises_it_and_record_finds_it_by_name(tmp_path, virtual_run):
+    """What ``formlab devices`` lists, and ``formlab record --device "<name>"`` as a coach types it."""
+    source, _ = simulated_source(seconds=20.0)
+    out = tmp_path / "by_name.csv"
+
+    async def main():
+        central, sensor = await make_movesense_radio(source)
+        found = await scan_devices(2.0, backend=bumble_scanner_backend(central))
+        stats = await record(NAME, out, duration_s=4.0, backend=bumble_backend(central),
+                             scanner_backend=bumble_scanner_backend(central))
+        return found, stats
+
+    found, stats = virtual_run(main())
+    assert [(d.name, d.kind, d.streams) for d in found] == [
+        (NAME, "Movesense (gatt_sensordata_app)", "acc+gyro (IMU6, 13-1666 Hz)")]
+    assert stats.rate_hz == 208 and stats.samples_lost == 0 and stats.samples_written > 2 * 208

@@ -14,14 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bumble_backend import bumble_backend
-from virtual_polar import H10, VERITY_SENSE, make_polar_radio, polar_ble_device
+from bumble_backend import bumble_backend, bumble_scanner_backend
+from virtual_polar import H10, VERITY_SENSE, advertised_name, make_polar_radio, polar_ble_device
 from virtual_sensor import SampleSource
 from virtual_time import run_virtual
 
 from formlab.analysis import analyze
-from formlab.ble.collector import record
+from formlab.ble.collector import CaptureError, record
 from formlab.ble.polar import MeasurementType as M
+from formlab.ble.scan import scan_devices
 from formlab.recording import read_recording
 from formlab.simulate import Runner, mount_from_euler_deg, simulate, treadmill_params
 
@@ -135,3 +136,40 @@ def test_forced_disconnect_reconnects_and_marks_the_gap(tmp_path, monkeypatch, m
     (file_gap,) = [g for g in rec.gaps if g.missing_samples > 10]
     assert file_gap.start_s == pytest.approx(gap.start_s)
     assert stats.samples_written == rec.n_samples
+
+
+@pytest.mark.parametrize(
+    "model, kind, streams, rate_hz",
+    [(H10, "Polar H10", "acc (25-200 Hz)", 100),
+     (VERITY_SENSE, "Polar Verity Sense", "acc+gyro (26-416 Hz in SDK mode)", 104)],
+)
+def test_devices_scan_recognises_it_and_record_finds_it_by_name(tmp_path, virtual_run, model, kind, streams, rate_hz):
+    """What ``formlab devices`` lists, and ``formlab record --device "<name>"`` as a coach types it."""
+    source, _ = simulated_source(200.0, seconds=20.0)
+    out = tmp_path / "by_name.csv"
+
+    async def main():
+        central, sensor = await make_polar_radio(source, model)
+        found = await scan_devices(2.0, backend=bumble_scanner_backend(central))
+        stats = await record(advertised_name(model), out, rate_hz=rate_hz, duration_s=4.0,
+                             backend=bumble_backend(central), scanner_backend=bumble_scanner_backend(central))
+        return found, stats
+
+    found, stats = virtual_run(main())
+    assert [(d.name, d.kind, d.streams) for d in found] == [(advertised_name(model), kind, streams)]
+    assert stats.rate_hz == rate_hz and stats.kind == kind and stats.samples_lost == 0
+    rec = read_recording(out)
+    assert rec.sample_rate_hz == rate_hz
+    np.testing.assert_allclose(np.diff(rec.t_s), 1 / rate_hz, atol=1e-6)
+
+
+def test_unsupported_rate_is_refused_naming_the_supported_ones(tmp_path, virtual_run):
+    source, _ = simulated_source(208.0, seconds=20.0)
+
+    async def main():
+        central, sensor = await make_polar_radio(source, VERITY_SENSE)
+        return await record(polar_ble_device(VERITY_SENSE), tmp_path / "x.csv", rate_hz=100, duration_s=2.0,
+                            backend=bumble_backend(central))
+
+    with pytest.raises(CaptureError, match="rate 100 Hz not supported; supported: 26, 52, 104, 208, 416 Hz"):
+        virtual_run(main())

@@ -21,6 +21,7 @@ import numpy as np
 from bleak.backends.device import BLEDevice
 from bumble.att import AttributeValue
 from bumble.controller import Controller
+from bumble.core import AdvertisingData
 from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, Service
 from bumble.hci import HCI_CONNECTION_TIMEOUT_ERROR, Address
@@ -161,6 +162,10 @@ async def make_movesense_radio(source: SampleSource, **options) -> tuple[Device,
     peripheral = Device(name=NAME, address=Address(SENSOR_ADDRESS), host=Host(c_sensor, AsyncPipeSink(c_sensor)))
     central = Device(name="central", address=Address(CENTRAL_ADDRESS), host=Host(c_central, AsyncPipeSink(c_central)))
     sensor = VirtualMovesense(peripheral, source, **options)
+    # the GSP service is not advertised: a Movesense is found by its name
+    peripheral.advertising_data = bytes(
+        AdvertisingData([(AdvertisingData.FLAGS, bytes([0x06])), (AdvertisingData.COMPLETE_LOCAL_NAME, NAME.encode())])
+    )
     await peripheral.power_on()
     await central.power_on()
     await peripheral.start_advertising(auto_restart=True)

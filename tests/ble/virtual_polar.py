@@ -22,6 +22,7 @@ import numpy as np
 from bleak.backends.device import BLEDevice
 from bumble.att import AttributeValue
 from bumble.controller import Controller
+from bumble.core import AdvertisingData
 from bumble.device import Connection, Device
 from bumble.gatt import Characteristic, Service
 from bumble.hci import HCI_CONNECTION_TIMEOUT_ERROR, Address
@@ -279,6 +280,16 @@ async def make_polar_radio(source: SampleSource, model: Model = H10, **options) 
     peripheral = Device(name=name, address=Address(SENSOR_ADDRESS), host=Host(c_sensor, AsyncPipeSink(c_sensor)))
     central = Device(name="central", address=Address(CENTRAL_ADDRESS), host=Host(c_central, AsyncPipeSink(c_central)))
     sensor = VirtualPolar(peripheral, source, model, **options)
+    # Polar sensors advertise their name and the Heart Rate service, not PMD: found by name
+    peripheral.advertising_data = bytes(
+        AdvertisingData(
+            [
+                (AdvertisingData.FLAGS, bytes([0x06])),
+                (AdvertisingData.COMPLETE_LOCAL_NAME, name.encode()),
+                (AdvertisingData.COMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS, bytes([0x0D, 0x18])),
+            ]
+        )
+    )
     await peripheral.power_on()
     await central.power_on()
     await peripheral.start_advertising(auto_restart=True)
