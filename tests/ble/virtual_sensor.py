@@ -42,12 +42,18 @@ class SampleSource:
 
     @classmethod
     def synthetic(cls, n: int, rate_hz: float, cadence_spm: float = 170.0) -> SampleSource:
-        """A deterministic running-like signal, distinct in every sample."""
+        """A deterministic running-like signal; gyro z counts the sample number (see ``sample_number``)."""
         t = np.arange(n) / rate_hz
         f = cadence_spm / 60.0
         acc = np.column_stack([0.3 * np.sin(2 * np.pi * f * t), 0.2 * np.sin(np.pi * f * t), 1 + 0.9 * np.cos(2 * np.pi * f * t)])
-        gyr = np.column_stack([40 * np.sin(np.pi * f * t), 30 * np.cos(np.pi * f * t), 0.001 * np.arange(n) % 50])
+        counter = (np.arange(n) % 32768 - 16384) * GYR_DPS_PER_LSB
+        gyr = np.column_stack([40 * np.sin(np.pi * f * t), 30 * np.cos(np.pi * f * t), counter])
         return cls(acc, gyr)
+
+    @staticmethod
+    def sample_number(gyr_dps: np.ndarray) -> np.ndarray:
+        """Which sample (mod 32768) rows of a ``synthetic`` signal are, from their gyro z."""
+        return (np.rint(gyr_dps[:, 2] / GYR_DPS_PER_LSB).astype(np.int64) + 16384) % 32768
 
     def raw(self, g0: int, n: int) -> np.ndarray:
         """Quantized int16 counts of samples g0..g0+n-1 as the sensor sends them."""
