@@ -58,6 +58,8 @@ def test_cadence_ignores_pauses_and_windows_need_coverage():
     w = windowed_cadence(events, 30.0, 0.0, 120.0)
     assert w.cadence_spm.iloc[0] == pytest.approx(150.0) and w.cadence_spm.iloc[1] == pytest.approx(150.0)
     assert w.cadence_spm.iloc[2:].isna().all()  # 10 s of steps do not cover a 30 s window
+    own = windowed_cadence([0.0, 0.5, 1.0, 1.5], 2.0, 0.0, 2.0, interval_s=[0.5, 0.5, 0.5, 0.5], min_fill=0.9)
+    assert own.cadence_spm.tolist() == pytest.approx([120.0])
 
 
 def test_ankle_impacts_finds_one_peak_per_stride():
