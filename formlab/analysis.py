@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from formlab.calibration import BodySignals, Calibration, calibrate, to_body
-from formlab.metrics import measure_steps
+from formlab.metrics import level_frame_acc_g, measure_steps
 from formlab.recording import Recording
 from formlab.segmentation import segment
 from formlab.steps import SideAssigner, detect_contacts
@@ -72,15 +72,17 @@ def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None
     contacts = detect_contacts(uniform.t_s, uniform.acc_g, uniform.sample_rate_hz, uniform.valid, bouts)
     if not (bouts["activity"] == "running").any():
         notes.append("no running found in this recording: nothing to measure")
-    ml_available = "y" not in "".join(calibration.dead_axes) and not _ml_dead(calibration)
+    acc_level_g = level_frame_acc_g(uniform.acc_g, angles_grid)
     assigner = SideAssigner()
-    evidence = assigner.evidence(uniform.t_s, uniform.acc_g, uniform.gyr_dps, uniform.sample_rate_hz,
-                                 contacts, ml_available)
+    evidence = assigner.evidence(uniform.t_s, acc_level_g, uniform.gyr_dps, uniform.sample_rate_hz, contacts)
     side, confidence = assigner.assign(contacts, evidence)
+    if uniform.gyr_dps is None and len(contacts):
+        notes.append("no gyroscope: the side of each step is not labelled (the sideways push and pelvic drop "
+                     "cannot be told apart in the accelerometer alone)")
 
     report("metrics")
-    steps = measure_steps(uniform.t_s, uniform.acc_g, uniform.sample_rate_hz, contacts, side, confidence,
-                          angles_grid, tilt_available)
+    steps = measure_steps(uniform.t_s, uniform.acc_g, acc_level_g, uniform.sample_rate_hz, contacts, side,
+                          confidence, angles_grid, tilt_available)
     windows = drift_windows(steps)
     summary = summarize(rec, calibration, bouts, steps, windows, speed_mps, notes)
     analysis = Analysis(rec, calibration, body, angles, bouts, steps, windows, summary)
@@ -90,16 +92,6 @@ def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None
 
         summary.update(rules_summary(analysis, catalogue))
     return analysis
-
-
-def _ml_dead(calibration: Calibration) -> bool:
-    """True when the body's left axis is carried only by a dead sensor axis (zero-filled column)."""
-    if not calibration.dead_axes:
-        return False
-    left_row = np.abs(calibration.R_body_from_sensor[1])
-    dead = [("xyz".index(a[-1]) if a else None) for a in calibration.dead_axes]
-    live_share = sum(left_row[i] for i in range(3) if i not in dead)
-    return live_share < 0.5
 
 
 def _pelvis_angles(body: BodySignals, grid_t_s: np.ndarray, notes: list[str]):

@@ -185,31 +185,37 @@ class SideAssigner:
     min_steps: int = 4
     max_step_ratio: float = 1.5
 
-    def evidence(self, t_s, acc_g, gyr_dps, sample_rate_hz, contacts: pd.DataFrame, ml_available: bool) -> np.ndarray:
-        """Per-step evidence, positive for left, each cue scaled to unit spread over the steps."""
+    def evidence(self, t_s, acc_level_g, gyr_dps, sample_rate_hz, contacts: pd.DataFrame) -> np.ndarray:
+        """Per-step evidence, positive for left, from ``acc_level_g`` (fwd, left, up in the level
+        frame, i.e. pelvis angles removed) and the body-frame gyroscope.
+
+        Cues: the sideways push (level-frame mediolateral acceleration toward the swing side),
+        the rise of pelvic obliquity during stance (roll rate about forward: contralateral drop),
+        and the yaw rate, whose sign within stance differs between gaits and so is aligned to the
+        other cues. Without a gyroscope the pelvis-frame mediolateral signal mixes the push with
+        gravity leaking in through pelvic drop (≈ sin 5° × 2.5 g, more than the push in running,
+        and of opposite sign), so no evidence is given and sides stay unknown.
+        """
         t_ic = contacts["t_ic_s"].to_numpy()
-        if len(t_ic) == 0:
-            return np.zeros(0)
+        if len(t_ic) == 0 or gyr_dps is None:
+            return np.zeros(len(t_ic))
         step_s = float(np.median(np.diff(t_ic))) if len(t_ic) > 1 else 0.35
         t_end = contacts["t_fc_s"].to_numpy()
         t_end = np.where(np.isfinite(t_end), t_end, t_ic + 0.5 * step_s)
         i0 = np.searchsorted(t_s, t_ic)
         i1 = np.maximum(np.searchsorted(t_s, t_end), i0 + 1)
-        ml_cue = yaw_cue = None
-        if ml_available:
-            ml = lowpass(acc_g[:, 1], 10.0, sample_rate_hz)
-            ml = ml - lowpass(ml, 1.0 / (4.0 * step_s), sample_rate_hz)  # drop drift below half the stride frequency
-            ml_cue = _unit_spread(-_window_means(ml, i0, i1))
-        if gyr_dps is not None:
-            yaw = lowpass(gyr_dps[:, 2], 10.0, sample_rate_hz)
-            yaw_cue = _unit_spread(_window_means(yaw - np.median(yaw), i0, i1))
-        if ml_cue is None:
-            return np.zeros(len(t_ic)) if yaw_cue is None else yaw_cue
-        if yaw_cue is not None and len(t_ic) > 3:
-            # the yaw rate changes sign within stance (its phase differs between walking and
-            # running), so its sign is taken from its agreement with the mediolateral cue
-            return ml_cue + np.sign(np.dot(ml_cue, yaw_cue)) * yaw_cue
-        return ml_cue
+        i_mid = np.maximum((i0 + i1) // 2, i0 + 1)
+        ml = lowpass(acc_level_g[:, 1], 10.0, sample_rate_hz)
+        ml = ml - lowpass(ml, 1.0 / (4.0 * step_s), sample_rate_hz)  # drop drift below half the stride frequency
+        push = _unit_spread(-_window_means(ml, i0, i1))
+        roll = lowpass(gyr_dps[:, 0], 10.0, sample_rate_hz)
+        drop = _unit_spread(_window_means(roll - np.median(roll), i0, i_mid))
+        score = push + drop
+        yaw = lowpass(gyr_dps[:, 2], 10.0, sample_rate_hz)
+        yaw_cue = _unit_spread(_window_means(yaw - np.median(yaw), i0, i1))
+        if len(t_ic) > 3:
+            score = score + np.sign(np.dot(score, yaw_cue)) * yaw_cue
+        return score
 
     def assign(self, contacts: pd.DataFrame, evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sides ('left'/'right'/'') and confidence (share of agreeing steps) for each contact."""
