@@ -622,11 +622,9 @@ class _PolarPmdAdapter(DeviceAdapter):
             if response.op == command[0] and response.measurement == command[1]:
                 return response
 
-    async def _set_sdk_mode(self, client: BleakClient, on: bool) -> None:
+    async def _set_sdk_mode(self, client: BleakClient, on: bool) -> ControlResponse:
         command = bytes([ControlOp.START if on else ControlOp.STOP, SDK_MODE_TYPE])
-        response = await self._command(client, command)
-        if not response.ok and response.status != STATUS_ALREADY_IN_STATE:
-            raise RuntimeError(response.describe())
+        return await self._command(client, command)
 
     # -- DeviceAdapter --------------------------------------------------------------------
 
@@ -644,12 +642,14 @@ class _PolarPmdAdapter(DeviceAdapter):
         await client.start_notify(PMD_CP_UUID, self._on_control)
         self._sdk_mode = len(feature_map) > 2 and bool(feature_map[2] & SDK_MODE_FEATURE_BIT)
         if self._sdk_mode:
-            await self._set_sdk_mode(client, True)
+            response = await self._set_sdk_mode(client, True)
+            if not response.ok and response.status != STATUS_ALREADY_IN_STATE:
+                raise ValueError(response.describe())
         available: dict[MeasurementType, Settings] = {}
         for kind in self._measurements:
             response = await self._command(client, encode_get_settings(kind))
             if not response.ok:
-                raise RuntimeError(response.describe())
+                raise ValueError(response.describe())
             available[kind] = parse_settings(response.parameters)
         rate_sets = [set(available[k].get(SettingType.SAMPLE_RATE, ())) for k in self._measurements]
         common = sorted(set.intersection(*rate_sets))
@@ -694,11 +694,12 @@ class _PolarPmdAdapter(DeviceAdapter):
                 await self._command(client, encode_stop(kind))
                 response = await self._command(client, command)
             if not response.ok:
-                raise RuntimeError(response.describe())
+                raise ValueError(response.describe())
             factors = parse_settings(response.parameters).get(SettingType.FACTOR, (1.0,))
             self._factor[kind] = float(factors[0])
 
     async def stop(self, client: BleakClient) -> None:
+        # a refusal here (e.g. "already in state") leaves nothing running: not an error
         for kind in self._measurements:
             await self._command(client, encode_stop(kind))
         if self._sdk_mode:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from formlab.ble import polar
 from formlab.ble.adapter import PacketError
@@ -97,3 +99,18 @@ def test_name_matching():
     assert polar.PolarVeritySenseAdapter.matches("Polar Sense B5A24E2B", [])
     assert not polar.PolarVeritySenseAdapter.matches("Polar H10 B5A24E2B", [])
     assert not polar.PolarH10Adapter.matches(None, [polar.PMD_SERVICE_UUID])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.binary(max_size=60), st.sampled_from([f[3] for f in interleaved_frames(3, 4)])), max_size=12))
+def test_fuzz_payload_sequences_decode_or_raise_packet_error(payloads):
+    adapter = started_adapter()
+    for payload in payloads:
+        try:
+            batches = adapter.decode(payload)
+        except PacketError as exc:
+            assert "\n" not in str(exc)
+            continue
+        for b in batches:
+            assert b.gyr_dps is not None and b.gyr_dps.shape == b.acc_g.shape
+            assert np.all(np.isfinite(b.acc_g)) and 0 <= b.ticks_at < b.n

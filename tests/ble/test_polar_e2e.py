@@ -68,6 +68,7 @@ def test_60_s_stream_analyses_to_the_simulated_cadence(tmp_path, monkeypatch, mo
     assert rec.metadata["manufacturer"] == "Polar Electro Oy"
     assert (rec.gyr_dps is not None) == (model is VERITY_SENSE)
     assert stats.samples_lost == 0 and stats.malformed_packets == 0
+    assert not sensor.streaming and not sensor.in_sdk_mode  # stopped, SDK mode left at the end
     assert 59.0 < rec.t_s[-1] - rec.t_s[0] < 60.5
     # the sensor clock runs 35 ppm fast: the device->host fit sees it (frames arrive with
     # 7.5-15 ms latency, Verity batches wait for their partner frame: a few ppm over 60 s)

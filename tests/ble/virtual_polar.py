@@ -139,6 +139,14 @@ class VirtualPolar:
         )
         self.device.on(self.device.EVENT_CONNECTION, self._on_connection)
 
+    @property
+    def streaming(self) -> bool:
+        return bool(self._tasks)
+
+    @property
+    def in_sdk_mode(self) -> bool:
+        return self._in_sdk_mode
+
     # -- the sensor's clock ---------------------------------------------------------------
     def _host_s_of_sample(self, g: int, rate_hz: int) -> float:
         return self._boot_s + g / rate_hz / (1 + self.drift_ppm * 1e-6)
