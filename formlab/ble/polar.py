@@ -793,6 +793,15 @@ class PolarVeritySenseAdapter(_PolarPmdAdapter):
     streams = "acc+gyro (26-416 Hz in SDK mode)"
     name_prefixes = ("Polar Sense", "Polar OH1")
 
+    @classmethod
+    def matches(cls, name: str | None, service_uuids: Iterable[str]) -> bool:
+        """By name; or, once connected, any PMD sensor that is not an H10 (the feature map
+        read in ``configure`` says whether it has a gyroscope)."""
+        if super().matches(name, service_uuids):
+            return True
+        has_pmd = PMD_SERVICE_UUID in {u.lower() for u in service_uuids}
+        return has_pmd and not (name or "").startswith(PolarH10Adapter.name_prefixes)
+
 
 @register_adapter
 class PolarH10Adapter(_PolarPmdAdapter):

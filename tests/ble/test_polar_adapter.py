@@ -99,6 +99,10 @@ def test_name_matching():
     assert polar.PolarVeritySenseAdapter.matches("Polar Sense B5A24E2B", [])
     assert not polar.PolarVeritySenseAdapter.matches("Polar H10 B5A24E2B", [])
     assert not polar.PolarH10Adapter.matches(None, [polar.PMD_SERVICE_UUID])
+    # connected by address, no name: the PMD service found by discovery is enough
+    assert polar.PolarVeritySenseAdapter.matches(None, [polar.PMD_SERVICE_UUID.upper()])
+    assert not polar.PolarVeritySenseAdapter.matches("Polar H10 B5A24E2B", [polar.PMD_SERVICE_UUID])
+    assert not polar.PolarVeritySenseAdapter.matches("Garmin HRM", ["0000180d-0000-1000-8000-00805f9b34fb"])
 
 
 @settings(max_examples=200, deadline=None)
