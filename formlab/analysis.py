@@ -50,17 +50,21 @@ def speed_from_metadata(rec: Recording) -> float | None:
 
 
 def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None, rules=True,
-            catalogue=None, progress: Callable[[str], None] | None = None) -> Analysis:
+            catalogue=None, progress: Callable[[str], None] | None = None,
+            calibration: Calibration | None = None) -> Analysis:
     """Analyse a recording. ``rules``: fill findings from the guidance catalogue (default one or
-    ``catalogue``). ``progress`` is called with the name of each stage as it starts."""
+    ``catalogue``). ``progress`` is called with the name of each stage as it starts.
+    ``calibration``: use this sensor-to-body calibration instead of finding one (the live
+    dashboard learns it once, from the standing start, and reuses it on every window)."""
     report = progress or (lambda stage: None)
     speed_mps = speed_mps if speed_mps is not None else speed_from_metadata(rec)
     notes: list[str] = list(rec.warnings)
 
     report("segmenting")
     bouts = segment(rec)
-    report("calibrating")
-    calibration = calibrate(rec, bouts, calibration_dir)
+    if calibration is None:
+        report("calibrating")
+        calibration = calibrate(rec, bouts, calibration_dir)
     notes += calibration.notes
     body = to_body(rec, calibration)
     uniform = to_uniform(body.t_s, body.acc_g, body.gyr_dps, body.sample_rate_hz)

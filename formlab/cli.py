@@ -74,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     p = command("record", "Record a run from a BLE sensor to a CSV, writing as it goes.")
     add_record_arguments(p)
     p.set_defaults(run=run_record)
+
+    from formlab.live import add_live_arguments, run_live
+    p = command("live", "Record with a live form dashboard, or replay a recording through it.")
+    add_live_arguments(p)
+    p.set_defaults(run=run_live)
     return parser
 
 

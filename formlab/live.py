@@ -1,0 +1,269 @@
+"""Live form dashboard: rolling metrics, link quality and rule alerts while the runner runs.
+
+The samples arrive from the BLE collector (:func:`formlab.ble.collector.record`, which also
+writes them to disk as they come) or, with ``--replay``, from a recording fed at ``--speed``
+times real time. Every refresh (1–2 s) the last ``RULES_WINDOW_S`` seconds are analysed with the
+offline pipeline (:func:`formlab.analysis.analyze`): there is no second implementation of any
+metric. The calibration (mount, standing posture, gyro bias) is learned once, as soon as the
+buffer holds a standing moment and some running, and reused for every window, so posture-relative
+tilt stays available mid-run. Tiles show medians over the last ``METRICS_WINDOW_S`` seconds;
+alerts are the rules layer's findings on the last minute. When the run ends, the whole recording
+is analysed offline and the HTML report written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console, Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+
+from formlab.analysis import analyze
+from formlab.ble.stream import SampleBlock
+from formlab.calibration import Calibration, calibrate
+from formlab.metrics import METRICS, band_of
+from formlab.recording import Recording, read_recording
+from formlab.segmentation import segment
+from formlab.summary import side_medians
+
+METRICS_WINDOW_S = 30.0
+RULES_WINDOW_S = 60.0
+CALIBRATION_MIN_S = 20.0
+_STYLE = {"purple": "magenta", "blue": "blue", "green": "green", "orange": "dark_orange", "red": "red"}
+
+
+class RollingBuffer:
+    """The most recent samples (``keep_s`` seconds), plus loss accounting from the sample index."""
+
+    def __init__(self, keep_s: float = RULES_WINDOW_S + 10.0, metadata: dict[str, str] | None = None):
+        self.keep_s = keep_s
+        self.metadata = dict(metadata or {})
+        self._blocks: list[SampleBlock] = []
+        self.samples_received = 0
+        self.samples_lost = 0
+        self.gaps = 0
+        self._last_index: int | None = None
+        self.last_arrival_s: float | None = None
+        self.head: list[SampleBlock] = []  # the first samples, kept for the calibration
+        self._head_s = 0.0
+
+    def append(self, block: SampleBlock) -> None:
+        if block.n == 0:
+            return
+        first = int(block.sample_index[0])
+        if self._last_index is not None and first > self._last_index + 1:
+            self.samples_lost += first - self._last_index - 1
+            self.gaps += 1
+        self._last_index = int(block.sample_index[-1])
+        self.samples_received += block.n
+        self.last_arrival_s = time.monotonic()
+        self._blocks.append(block)
+        if self._head_s < 2 * CALIBRATION_MIN_S:
+            self.head.append(block)
+            self._head_s = float(block.t_s[-1] - self.head[0].t_s[0])
+        t_end = float(block.t_s[-1])
+        while self._blocks and float(self._blocks[0].t_s[-1]) < t_end - self.keep_s:
+            self._blocks.pop(0)
+
+    @property
+    def duration_s(self) -> float:
+        return 0.0 if not self._blocks else float(self._blocks[-1].t_s[-1] - self._blocks[0].t_s[0])
+
+    def recording(self, last_s: float | None = None, blocks: list[SampleBlock] | None = None) -> Recording | None:
+        """The buffered samples (or the last ``last_s`` seconds of them) as a Recording."""
+        blocks = blocks if blocks is not None else self._blocks
+        if not blocks:
+            return None
+        b = SampleBlock.concat(blocks)
+        keep = slice(None)
+        if last_s is not None:
+            keep = b.t_s >= b.t_s[-1] - last_s
+        rate = self.metadata.get("sample_rate_hz")
+        return Recording(t_s=b.t_s[keep], acc_g=b.acc_g[keep], gyr_dps=None if b.gyr_dps is None else b.gyr_dps[keep],
+                         sample_index=b.sample_index[keep], host_time_s=b.host_time_s[keep],
+                         metadata=dict(self.metadata), sample_rate_hz=float(rate) if rate else 0.0, path="live")
+
+
+@dataclass
+class DashboardState:
+    """What the dashboard shows; recomputed from the buffer at every refresh."""
+
+    elapsed_s: float = 0.0
+    metrics: dict = field(default_factory=dict)
+    alerts: list[dict] = field(default_factory=list)
+    steps_in_window: int = 0
+    calibration: str = "waiting for a standing moment and some running"
+    samples_received: int = 0
+    samples_lost: int = 0
+    gaps: int = 0
+    latency_s: float | None = None
+
+
+class LiveAnalyzer:
+    """Rolling-window analysis over a :class:`RollingBuffer` (module doc)."""
+
+    def __init__(self, buffer: RollingBuffer, speed_mps: float | None = None):
+        self.buffer = buffer
+        self.speed_mps = speed_mps
+        self.calibration: Calibration | None = None
+
+    def _calibrate(self) -> None:
+        head = self.buffer.recording(blocks=self.buffer.head)
+        if head is None or head.duration_s < CALIBRATION_MIN_S:
+            return
+        bouts = segment(head)
+        if (bouts["activity"] == "running").any():
+            self.calibration = calibrate(head, bouts)
+
+    def update(self) -> DashboardState:
+        buf = self.buffer
+        state = DashboardState(samples_received=buf.samples_received, samples_lost=buf.samples_lost, gaps=buf.gaps)
+        if buf.last_arrival_s is not None:
+            state.latency_s = time.monotonic() - buf.last_arrival_s
+        if self.calibration is None:
+            self._calibrate()
+        window = buf.recording(last_s=RULES_WINDOW_S)
+        if window is None:
+            return state
+        state.elapsed_s = float(window.t_s[-1] - buf.head[0].t_s[0]) if buf.head else 0.0
+        if self.calibration is None or window.duration_s < 5.0:
+            return state
+        cal = self.calibration
+        state.calibration = ("standing posture learned; " if cal.standing_found else "no standing moment: tilt unavailable; ") + cal.mount
+        analysis = analyze(window, speed_mps=self.speed_mps, calibration=cal)
+        recent = analysis.running_steps
+        recent = recent[recent["t_ic_s"] >= window.t_s[-1] - METRICS_WINDOW_S]
+        state.steps_in_window = int(len(recent))
+        state.metrics = side_medians(recent) if len(recent) else {}
+        state.alerts = [f for f in analysis.summary.get("findings", []) if f["severity"] in ("watch", "flag")]
+        return state
+
+
+def render(state: DashboardState) -> Group:
+    """The dashboard as rich renderables (also used by the tests, through a recording Console)."""
+    m = state.metrics
+    table = Table(title=f"last {METRICS_WINDOW_S:.0f} s · {state.steps_in_window} steps", expand=True)
+    for col in ("metric", "value", "left / right"):
+        table.add_column(col)
+
+    def fmt(value, digits=1):
+        return "—" if value is None else f"{value:.{digits}f}"
+
+    def row(metric: str, value, unit: str, lr: str = "", digits: int = 1):
+        band = band_of(metric, value)
+        text = f"{fmt(value, digits)} {unit}"
+        if band:
+            text = f"[{_STYLE[band.colour]}]{text}[/]"
+        table.add_row(METRICS[metric].label, text, lr)
+
+    row("cadence_spm", m.get("cadence_spm"), "spm", digits=0)
+    row("ground_contact_ms", m.get("contact_ms"), "ms", f"{fmt(m.get('contact_left_ms'), 0)} / {fmt(m.get('contact_right_ms'), 0)} ms", 0)
+    bal = m.get("ground_contact_balance_left_pct")
+    row("ground_contact_balance_left_pct", bal, "% L", "" if bal is None else f"{bal:.1f} L / {100 - bal:.1f} R")
+    row("vertical_oscillation_cm", m.get("vertical_oscillation_cm"), "cm")
+    row("impact_g", m.get("impact_g"), "g", f"{fmt(m.get('impact_left_g'), 2)} / {fmt(m.get('impact_right_g'), 2)} g", 2)
+    row("braking_mps", m.get("braking_mps"), "m/s", digits=2)
+    row("pelvic_tilt_deg", m.get("pelvic_tilt_deg"), "°")
+    row("pelvic_drop_deg", None, "", f"{fmt(m.get('pelvic_drop_left_deg'))} / {fmt(m.get('pelvic_drop_right_deg'))}°")
+
+    lost_pct = 100.0 * state.samples_lost / max(state.samples_received + state.samples_lost, 1)
+    latency = "—" if state.latency_s is None else f"{state.latency_s:.1f} s"
+    link = (f"received {state.samples_received} samples · lost {state.samples_lost} ({lost_pct:.2f} %) in "
+            f"{state.gaps} gaps · last packet {latency} ago")
+    alerts = [f"[{'red' if a['severity'] == 'flag' else 'dark_orange'}]{a['severity']}[/] {a['message']}" for a in state.alerts]
+    minutes, seconds = divmod(int(state.elapsed_s), 60)
+    return Group(
+        Panel(f"{minutes:02d}:{seconds:02d} · {state.calibration}", title="formlab live"),
+        table,
+        Panel(link, title="link"),
+        Panel("\n".join(alerts) if alerts else "no form alerts", title="alerts (form feedback, never a diagnosis)"),
+    )
+
+
+async def replay_blocks(path: str, speed: float, on_samples, block_s: float = 0.1) -> Recording:
+    """Feed a recording to ``on_samples`` in blocks, ``speed`` times faster than real time."""
+    rec = read_recording(path)
+    index = rec.sample_index if rec.sample_index is not None else np.arange(rec.n_samples)
+    host = rec.host_time_s if rec.host_time_s is not None else rec.t_s.copy()
+    edges = np.searchsorted(rec.t_s, np.arange(rec.t_s[0], rec.t_s[-1] + block_s, block_s))
+    edges = np.unique(np.r_[edges, rec.n_samples])
+    for a, b in zip(edges[:-1], edges[1:]):
+        on_samples(SampleBlock(rec.t_s[a:b], rec.acc_g[a:b], None if rec.gyr_dps is None else rec.gyr_dps[a:b],
+                               index[a:b], host[a:b]))
+        await asyncio.sleep(block_s / speed)
+    return rec
+
+
+async def run_dashboard(source, buffer: RollingBuffer, analyzer: LiveAnalyzer, console: Console,
+                        refresh_s: float = 1.0) -> DashboardState:
+    """Run ``source`` (a coroutine producing samples) while refreshing the dashboard."""
+    task = asyncio.ensure_future(source)
+    state = DashboardState()
+    with Live(render(state), console=console, refresh_per_second=4, transient=False) as live:
+        try:
+            while not task.done():
+                await asyncio.sleep(refresh_s)
+                state = await asyncio.get_running_loop().run_in_executor(None, analyzer.update)
+                live.update(render(state))
+        except asyncio.CancelledError:
+            task.cancel()
+        finally:
+            if not task.done():
+                task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    return state
+
+
+def add_live_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--device", metavar="NAME_OR_ADDRESS", help="stream from this sensor")
+    source.add_argument("--replay", metavar="RUN.csv", help="feed a recording through the live pipeline")
+    parser.add_argument("--speed", type=float, default=1.0, metavar="N", help="replay N times faster than real time")
+    parser.add_argument("--out", metavar="RUN.csv", help="recording to write (required with --device)")
+    parser.add_argument("--html", metavar="REPORT.html", help="write the HTML report when the run ends")
+    parser.add_argument("--treadmill-speed", type=float, metavar="MPS", help="belt speed, m/s")
+    parser.add_argument("--rate", type=float, metavar="HZ", help="stream rate where the device offers a choice")
+
+
+def run_live(args: argparse.Namespace, console: Console | None = None) -> int:
+    from formlab.errors import InputError
+
+    console = console or Console()
+    metadata = {"treadmill_speed_mps": str(args.treadmill_speed)} if args.treadmill_speed else {}
+    if args.replay:
+        header = read_recording(args.replay)  # fail early, one line, on a bad file
+        buffer = RollingBuffer(metadata={**header.metadata, **metadata, "sample_rate_hz": f"{header.sample_rate_hz:g}"})
+        source = replay_blocks(args.replay, args.speed, buffer.append)
+        final_path = args.replay
+    else:
+        if not args.out:
+            raise InputError("--out", None, "live capture needs --out RUN.csv: every sample is written to disk")
+        from formlab.ble.collector import print_stats, record
+
+        buffer = RollingBuffer(metadata=metadata)
+
+        async def source_coro():
+            stats = await record(args.device, args.out, rate_hz=args.rate, metadata=metadata, on_samples=buffer.append)
+            print_stats(stats, console)
+
+        source = source_coro()
+        final_path = args.out
+    analyzer = LiveAnalyzer(buffer, speed_mps=args.treadmill_speed)
+    try:
+        asyncio.run(run_dashboard(source, buffer, analyzer, console))
+    except KeyboardInterrupt:
+        console.print("stopped")
+    if args.html and Path(final_path).exists():
+        from formlab.report.html import write_report
+
+        final = analyze(read_recording(final_path), speed_mps=args.treadmill_speed)
+        write_report([final], args.html)
+        console.print(f"wrote {args.html}")
+    return 0
