@@ -4,8 +4,9 @@ Test vectors are transcribed from the public Polar BLE SDK (github.com/polaroffi
 polar-ble-sdk), Android unit tests under
 ``sources/Android/android-communications/library/src/test/java/com/polar/androidcommunications/
 api/ble/model/gatt/client/pmd/``: ``model/AccDataTest.kt``, ``model/GyrDataTest.kt``,
-``model/PmdTimeStampUtilsTest.kt``, ``PmdSettingTest.kt``, ``BlePmdClientControlPointResponseTest.kt``
-and ``PmdDataFrameValidationTest.kt``. Each test names the SDK test it replays.
+``model/PmdTimeStampUtilsTest.kt``, ``PmdSettingTest.kt``, ``BlePmdClientControlPointResponseTest.kt``,
+``BlePmdClientParsersTest.kt`` and ``PmdDataFrameValidationTest.kt``. Each test names the SDK test it
+replays; the hex is copied from the SDK test's comments and byte arrays.
 """
 
 from __future__ import annotations
@@ -58,6 +59,46 @@ GYR_COMPRESSED_TYPE1 = bytes.fromhex(
     "05 00 94 35 77 00 00 00 00 81"
     "00 00 80 3F 00 00 20 41 00 00 A0 41 1C 01 00 00 A0 01 00 00 08 CD CC EC 0D"
 )
+
+
+# BlePmdClientParsersTest `test_parseDeltaFrameAllSamples_multipleDeltas`: 16-bit reference,
+# ten delta blocks of 3 and 4 bits (payload only; here behind an ACC compressed type 1 header).
+MULTI_BLOCK_16BIT_PAYLOAD = bytes.fromhex(
+    "C9 FF 12 00 11 00 03 09 41 FE 2B 0F 9C 0B BF 15 00 4F 00 04 1E F1 EF 00 F0 C1 23 E4 ED F4"
+    "D1 F1 F1 F5 FF 22 DE 31 00 F1 FE 21 02 1F 0E 2B 1F 00 E2 20 00 0E 02 E1 1E 20 FF F1 F1 02"
+    "C5 D0 02 E0 E1 02 03 0A 31 2E FB BA 90 2B AA 0E 23 40 9E 03 04 14 E3 EF F3 0F 02 1F 01 E0"
+    "0F 04 9E 13 E2 D0 04 E2 22 E2 C2 0E 20 0F 20 02 FE 00 0F 1C 32 EE 03 0A 89 00 07 08 7C 00"
+    "CE 2F E8 3A 9E 03 04 1E 01 00 11 19 4F 00 2F 12 FD 13 FF 0E 10 00 00 F1 C0 12 E4 EF 21 00"
+    "00 01 F1 FF FF 02 10 10 2B 51 0B 4E 31 FC 2E BF 31 14 EC 0E 2F 52 EF 03 0A 06 9E 04 0E 02"
+    "A8 88 EE E0 07 9A 00 04 0A 1F 21 1E 4E 2E FE C6 C0 02 EF 03 01 02 EE 11 03 0A F8 13 00 00"
+    "F0 40 BF A5 E7 00 76 00"
+)
+
+# BlePmdClientParsersTest `test_parseDeltaFrameAllSamples_withResolution32_realVector1`: float32
+# reference, blocks of 28 and 32 bits, twice (payload only; here behind a GYRO type 1 header).
+_BLOCK_28 = (
+    "1C 06 00 00 A0 01 00 00 08 CD CC EC 0D 00 00 08 CD CC EC 3D 33 33 1A CD CC EC 3D 33 33 1A"
+    "00 00 C0 30 33 33 1A 00 00 C0 A0 99 99 DA 00 00 C0 A0 99 99 DA 66 66 A6 A1 99 99 DA 66 66"
+    "A6 01 00 00 0E"
+)
+_BLOCK_32 = "20 03 66 66 A6 01 00 00 E0 00 42 6C 45 0E 00 00 E0 00 42 6C 45 0E 2B F8 ED 21 00 00 60 FD BE 93 BA F0 93 9B 4C CF"
+FLOAT_REAL_VECTOR_PAYLOAD = bytes.fromhex(
+    "00 00 80 3F 00 00 20 41 00 00 A0 41" + _BLOCK_28 + _BLOCK_32 + _BLOCK_28 + _BLOCK_32
+)
+
+# BlePmdClientParsersTest `test_parseDeltaFrameAllSamples_withResolution32`: one 32-bit block of 17.
+FLOAT_32BIT_BLOCK_PAYLOAD = bytes.fromhex(
+    "02 00 00 00 19 32 99 E9 00 DA FE FF 20 11 17 32 99 E9 E7 A7 65 16 38 DB 06 46 E7 A7 65 16"
+    "38 DB 06 46 73 41 3B B8 7A 26 04 01 C9 0A FF 59 77 07 D1 32 87 BF 01 9F 21 3E 0D 91 E5 01"
+    "76 AD 21 3E 0D 91 E5 01 76 AD 92 01 38 CD E5 01 76 AD 92 01 38 CD 00 54 84 87 92 01 38 CD"
+    "00 54 84 87 78 CB EE 40 00 54 84 87 78 CB EE 40 F1 DE CC 8B 78 CB EE 40 F1 DE CC 8B 17 32"
+    "99 E9 F1 DE CC 8B 17 32 99 E9 E7 A7 65 16 17 32 99 E9 E7 A7 65 16 38 DB 06 46 E7 A7 65 16"
+    "38 DB 06 46 73 41 3B B8 7A 26 04 01 C9 0A FF 59 77 07 D1 32 87 BF 01 9F 21 3E 0D 91 E5 01"
+    "76 AD 21 3E 0D 91 E5 01 76 AD 92 01 38 CD E5 01 76 AD 92 01 38 CD 00 54 84 87 92 01 38 CD"
+    "00 54 84 87 78 CB EE 40"
+)
+ACC_TYPE1_HEADER = bytes.fromhex("02 00 00 00 00 00 00 00 01 81")
+GYR_TYPE1_HEADER = bytes.fromhex("05 00 00 00 00 00 00 00 01 81")
 
 
 def f32(bits: int) -> float:
@@ -122,6 +163,27 @@ def test_sdk_gyro_compressed_type1_and_factor():
     np.testing.assert_array_equal(polar.frame_samples(frame, 1.0), expected)
     np.testing.assert_array_equal(polar.frame_samples(frame, 0.5), 0.5 * np.array(expected))
     assert expected[1] == [10.0, 20.0, f32(0x3F8CCCCD)]
+
+
+def test_sdk_multiple_delta_blocks():
+    values = polar.frame_values(polar.parse_frame(ACC_TYPE1_HEADER + MULTI_BLOCK_16BIT_PAYLOAD))
+    assert values.shape == (1 + 9 + 30 + 10 + 20 + 10 + 30 + 10 + 10 + 10, 3)
+    np.testing.assert_array_equal(values[:2], [[-55, 18, 17], [-54, 18, 18]])
+
+
+def test_sdk_float_delta_blocks_of_28_and_32_bits():
+    values = polar.frame_values(polar.parse_frame(GYR_TYPE1_HEADER + FLOAT_REAL_VECTOR_PAYLOAD))
+    assert values.shape == (1 + 6 + 3 + 6 + 3, 3)
+    np.testing.assert_array_equal(values[0], [0x3F800000, 0x41200000, 0x41A00000])
+    np.testing.assert_array_equal(
+        values[1], [0x3F800000 + 0x1A00000, 0x41200000 + 0x0800000, (0x41A00000 + 0xFDECCCCD) % 2**32]
+    )
+    values = polar.frame_values(polar.parse_frame(GYR_TYPE1_HEADER + FLOAT_32BIT_BLOCK_PAYLOAD))
+    assert values.shape == (18, 3)
+    np.testing.assert_array_equal(values[0], [0x00000002, 0xE9993219, 0xFFFEDA00])
+    np.testing.assert_array_equal(  # int32 addition of the bit patterns, wrapping
+        values[1], [(0x2 + 0xE9993217) % 2**32, (0xE9993219 + 0x1665A7E7) % 2**32, (0xFFFEDA00 + 0x4606DB38) % 2**32]
+    )
 
 
 def test_sdk_sample_times():
