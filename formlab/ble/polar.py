@@ -66,8 +66,6 @@ HEADER_BYTES = 10
 CP_RESPONSE_CODE = 0xF0
 FEATURE_READ_CODE = 0x0F
 COMPRESSED_BIT = 0x80
-POLAR_EPOCH_UNIX_S = 946_684_800
-"""2000-01-01T00:00:00Z in Unix seconds: the epoch of Polar sensor time."""
 
 
 class MeasurementType(IntEnum):

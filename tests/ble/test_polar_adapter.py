@@ -32,12 +32,11 @@ def interleaved_frames(n_acc=20, n_gyr=28, acc_size=36, gyr_size=25):
     acceleration g mG and angular rate g deg/s on every axis, so a wrong pairing shows."""
     values = np.repeat(np.arange(1000)[:, None], 3, axis=1)
     frames = []
-    for k in range(n_acc):
-        g0 = k * acc_size
-        frames.append((g0 + acc_size, M.ACC, k, polar.encode_compressed_frame(M.ACC, stamp(g0 + acc_size - 1), 1, values[g0 : g0 + acc_size])))
-    for k in range(n_gyr):
-        g0 = k * gyr_size
-        frames.append((g0 + gyr_size + 0.5, M.GYRO, k, polar.encode_compressed_frame(M.GYRO, stamp(g0 + gyr_size - 1), 0, values[g0 : g0 + gyr_size])))
+    for kind, count, size, frame_type, lag in ((M.ACC, n_acc, acc_size, 1, 0.0), (M.GYRO, n_gyr, gyr_size, 0, 0.5)):
+        for k in range(count):
+            g0 = k * size
+            data = polar.encode_compressed_frame(kind, stamp(g0 + size - 1), frame_type, values[g0 : g0 + size])
+            frames.append((g0 + size + lag, kind, k, data))
     return sorted(frames, key=lambda f: f[0])
 
 
@@ -62,7 +61,8 @@ def test_pairs_by_time_and_drops_only_what_lost_its_partner(drop):
     for b in batches:  # acceleration and angular rate of one sample belong together
         np.testing.assert_allclose(b.acc_g * 1000, b.gyr_dps)
         np.testing.assert_allclose(b.acc_g[:, 0] * 1000, rows_of(b))
-    lost = {g for kind, k in drop for g in range(k * (36 if kind is M.ACC else 25), (k + 1) * (36 if kind is M.ACC else 25))}
+    size = {M.ACC: 36, M.GYRO: 25}
+    lost = {g for kind, k in drop for g in range(k * size[kind], (k + 1) * size[kind])}
     expected = np.array(sorted(set(range(700)) - lost))  # gyro frames cover rows 0..699
     np.testing.assert_array_equal(rows, expected)
 
@@ -106,7 +106,8 @@ def test_name_matching():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.one_of(st.binary(max_size=60), st.sampled_from([f[3] for f in interleaved_frames(3, 4)])), max_size=12))
+@given(st.lists(st.one_of(st.binary(max_size=60), st.sampled_from([f[3] for f in interleaved_frames(3, 4)])),
+                max_size=12))
 def test_fuzz_payload_sequences_decode_or_raise_packet_error(payloads):
     adapter = started_adapter()
     for payload in payloads:
