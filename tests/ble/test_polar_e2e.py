@@ -10,6 +10,7 @@ simulated one; loss is compared with what the sensor actually dropped.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -174,3 +175,21 @@ def test_unsupported_rate_is_refused_naming_the_supported_ones(tmp_path, virtual
 
     with pytest.raises(CaptureError, match="rate 100 Hz not supported; supported: 26, 52, 104, 208, 416 Hz"):
         virtual_run(main())
+
+
+def test_verity_sense_without_sdk_mode_streams_at_the_52_hz_it_offers(tmp_path, virtual_run):
+    """Firmware older than 1.1.5 has no SDK mode: formlab takes the 52 Hz it offers and says so."""
+    old_firmware = dataclasses.replace(VERITY_SENSE, sdk_mode=False, firmware="1.1.4")
+    source, _ = simulated_source(52.0, seconds=20.0)
+
+    async def main():
+        central, sensor = await make_polar_radio(source, old_firmware)
+        stats = await record(polar_ble_device(old_firmware), tmp_path / "old.csv", duration_s=4.0,
+                             backend=bumble_backend(central))
+        return stats, sensor
+
+    stats, sensor = virtual_run(main())
+    assert stats.rate_hz == 52 and stats.samples_written > 2 * 52 and not sensor.in_sdk_mode
+    rec = read_recording(tmp_path / "old.csv")
+    assert rec.metadata["firmware"] == "1.1.4" and "polar_sdk_mode" not in rec.metadata
+    assert rec.gyr_dps is not None
