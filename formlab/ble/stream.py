@@ -33,6 +33,12 @@ from formlab.ble.timesync import ClockFit, OnlineLinearFit, unwrap_near
 
 #: A device clock more than this far from where the host clock says it should be has restarted.
 CLOCK_RESTART_TOLERANCE_S = 2.0
+#: A device timestamp this far off the fitted sample clock is an anomaly (not used for timing) ...
+TIME_JUMP_TOLERANCE_S = 0.05
+#: ... unless this many in a row agree: then the device clock jumped and is followed.
+TIME_JUMP_CONFIRM = 5
+#: The fitted sample period is trusted within this fraction of the nominal one.
+PERIOD_TOLERANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -113,13 +119,15 @@ class SampleAssembler:
         self._last_index: int | None = None  # last recording sample_index written
         self._last_t_s = 0.0
         self._last_ticks: int | None = None  # unwrapped device ticks of the last batch
+        self._time_jumps = 0  # consecutive timestamps off the fitted sample clock
         self._last_host_s = 0.0
 
     @property
     def period_s(self) -> float:
-        """Current estimate of the sample period in device seconds."""
+        """Current estimate of the sample period in device seconds (nominal until it is sane)."""
         assert self._period is not None
-        return self._period.slope
+        nominal, fitted = self._period.default_slope, self._period.slope
+        return fitted if abs(fitted - nominal) <= PERIOD_TOLERANCE * nominal else nominal
 
     def new_segment(self, info: StreamInfo, host_ns: int) -> None:
         """Streaming was (re)started: device counters start afresh from here."""
@@ -179,10 +187,10 @@ class SampleAssembler:
 
         n = batch.n - keep_from
         rec_index = seg.index_base + index + keep_from + np.arange(n, dtype=np.int64)
-        if ticks is not None and first_dev_s is not None:
+        if ticks is not None:
             anchor_index = seg.index_base + index + batch.ticks_at
-            self._period.add(float(anchor_index), ticks / info.clock_hz - self._origin_dev_s)  # type: ignore[union-attr]
-            t_first = first_dev_s - self._origin_dev_s + keep_from * period_s
+            anchor_t = self._anchor_time(anchor_index, ticks / info.clock_hz - self._origin_dev_s)
+            t_first = anchor_t - (batch.ticks_at - keep_from) * period_s
         else:
             t_first = rec_index[0] / info.rate_hz
         if self._last_index is not None and t_first <= self._last_t_s:
@@ -207,6 +215,28 @@ class SampleAssembler:
         self._last_t_s = float(t_s[-1])
         gyr = None if batch.gyr_dps is None else batch.gyr_dps[keep_from:]
         return SampleBlock(t_s, batch.acc_g[keep_from:], gyr, rec_index, host_time_s)
+
+    def _anchor_time(self, anchor_index: int, anchor_t: float) -> float:
+        """Device time (t_s) of a timestamped sample, checked against the fitted sample clock.
+
+        A timestamp off the fit by more than TIME_JUMP_TOLERANCE_S is replaced by the fit and
+        counted; TIME_JUMP_CONFIRM such in a row mean the device clock jumped, and t_s follows
+        on from the fit (the jump is absorbed into the clock origin).
+        """
+        fit = self._period
+        assert fit is not None
+        if fit.n >= 2:
+            predicted = fit.predict(float(anchor_index))
+            if abs(anchor_t - predicted) > TIME_JUMP_TOLERANCE_S:
+                self._time_jumps += 1
+                if self._time_jumps < TIME_JUMP_CONFIRM:
+                    self.loss.time_anomalies += 1
+                    return predicted
+                self._origin_dev_s += anchor_t - predicted
+                anchor_t = predicted
+        self._time_jumps = 0
+        fit.add(float(anchor_index), anchor_t)
+        return anchor_t
 
     def _count_packets(self, seg: _Segment, batch: DecodedBatch) -> None:
         if batch.packet_seq is None or seg.info.seq_modulus is None:

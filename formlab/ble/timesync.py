@@ -66,6 +66,12 @@ class OnlineLinearFit:
             return self.default_slope
         return self._sxy / self._sxx
 
+    def predict(self, x: float) -> float:
+        """The fitted line at ``x`` (the default slope through the only point, with one)."""
+        if self.n == 0:
+            raise ValueError("no points fitted yet")
+        return self._y0 + self._mean_y + self.slope * (x - self._x0 - self._mean_x)
+
 
 class ClockFit:
     """Drift-aware map from device seconds to host seconds (see the module docstring).
