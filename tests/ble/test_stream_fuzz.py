@@ -57,13 +57,11 @@ def test_random_packets_never_crash_and_keep_the_recording_valid(configured, pay
     host_ns = 10**12
     asm.new_segment(info, host_ns)
     t_s, index = [], []
-
     for payload, gap in zip(payloads, gaps_ms):
         host_ns += gap * 10**6
         try:
             batches = adapter.decode(payload)
         except PacketError as exc:
-
             assert str(exc) and "\n" not in str(exc)
             continue
         for batch in batches:
