@@ -53,16 +53,16 @@ def test_garmin_bands_and_formlab_defaults_are_labelled():
 def test_overrides_change_thresholds_and_switch_rules_off(tmp_path):
     f = tmp_path / "coach.toml"
     f.write_text("[settings]\nwindow_min_span_s = 240\n\n"
-                 "[rules.overstriding.checks.braking_mps]\nwatch = 0.35\nflag = 0.5\n\n"
+                 "[rules.overstriding.checks.braking_mps]\nwatch = 0.4\nflag = 0.5\n\n"
                  "[rules.downhill]\nenabled = false\n")
     cat = load_catalogue(overrides_path=f)
     braking = cat.rule("overstriding").checks[0]
-    assert (braking.thresholds["watch"].value, braking.thresholds["flag"].value) == (0.35, 0.5)
+    assert (braking.thresholds["watch"].value, braking.thresholds["flag"].value) == (0.4, 0.5)
     assert braking.thresholds["watch"].source == f"coach override ({f})"
     assert cat.rule("downhill").enabled is False
     assert cat.settings.window_min_span_s == 240
     # the packaged catalogue is untouched
-    assert load_catalogue().rule("overstriding").checks[0].thresholds["watch"].value == 0.30
+    assert load_catalogue().rule("overstriding").checks[0].thresholds["watch"].value == 0.35
 
 
 @pytest.mark.parametrize("text, line, problem", [
@@ -84,7 +84,7 @@ def test_overrides_change_thresholds_and_switch_rules_off(tmp_path):
     ("[settings]\nwindow_min_steps = 2.5\n", 2, "window_min_steps must be a non-negative whole"),
     ("[rules.low_cadence\nenabled = false\n", 1, "not valid TOML"),
     ("rules.overstriding.checks.braking_mps.watch = 0.5\n", 1,
-     "thresholds out of order for braking_mps: watch 0.5, flag 0.4 (direction \"above\" needs "
+     "thresholds out of order for braking_mps: watch 0.5, flag 0.45 (direction \"above\" needs "
      "info < watch < flag)"),
 ])
 def test_override_errors_are_one_line_with_file_and_line(tmp_path, text, line, problem):

@@ -28,26 +28,26 @@ def test_good_form_gives_no_finding_and_says_what_was_not_evaluated():
 
 
 def test_overstriding_braking_watch_with_step_evidence():
-    braking = [0.34] * 150 + [0.2] * 50
-    a = HandBuilt(summary(braking_mps__mean=0.34), steps(braking_mps=braking), windows())
+    braking = [0.38] * 150 + [0.2] * 50
+    a = HandBuilt(summary(braking_mps__mean=0.38), steps(braking_mps=braking), windows())
     f = only(evaluate(a, load_catalogue()), "overstriding")
     assert SPEC_KEYS <= set(f)
     assert (f["severity"], f["metric"], f["value"], f["threshold"]) == ("watch", "braking_mps",
-                                                                         0.34, 0.30)
+                                                                         0.38, 0.35)
     assert f["span_s"] == [10.0, 610.0] and f["whole_run"] is True
-    assert "0.34 m/s" in f["message"] and "0.30 m/s" in f["message"]
+    assert "0.38 m/s" in f["message"] and "0.35 m/s" in f["message"]
     assert f["evidence"]["steps"] == {"n": 200, "beyond_threshold": 150,
-                                      "beyond_threshold_pct": 75.0, "median": 0.34,
-                                      "p25": 0.305, "p75": 0.34}
+                                      "beyond_threshold_pct": 75.0, "median": 0.38,
+                                      "p25": 0.335, "p75": 0.38}
     assert {"document": "001_c95a1bb2ed3ed75b.txt", "section": "Avoid Overstriding"} in f["sources"]
     assert f["threshold_source"].startswith("formlab default, no published threshold")
 
 
 def test_overstriding_flag_lists_the_other_check():
-    a = HandBuilt(summary(braking_mps__mean=0.45, ground_contact_ms__mean=290.0))
+    a = HandBuilt(summary(braking_mps__mean=0.5, ground_contact_ms__mean=290.0))
     f = only(evaluate(a, load_catalogue()), "overstriding")
     assert (f["severity"], f["metric"], f["value"], f["threshold"]) == ("flag", "braking_mps",
-                                                                         0.45, 0.40)
+                                                                         0.5, 0.45)
     other = f["evidence"]["other_checks"]
     assert [(o["metric"], o["severity"], o["value"], o["threshold"]) for o in other] == [
         ("ground_contact_ms", "watch", 290.0, 277.0)]
