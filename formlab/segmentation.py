@@ -80,6 +80,7 @@ def segment(signals, gaps=None) -> pd.DataFrame:
     starts, ends, acts = _runs(labels, frame_t, t_s[0], t_s[-1])
     starts, ends, acts = _merge_short(starts, ends, acts)
     _refine_boundaries(starts, ends, acts, t_s, np.linalg.norm(acc_g, axis=1), fs)
+    starts, ends, acts = _merge_short(starts, ends, acts)  # refinement can shrink a run
 
     gap_spans = [(g.start_s, g.end_s) for g in gaps if g.end_s - g.start_s > GAP_SPLIT_S]
     turn_spans = [] if gyr_dps is None else _turn_spans(t_s, acc_g, gyr_dps, fs)
