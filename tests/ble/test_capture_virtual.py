@@ -20,9 +20,11 @@ from virtual_sensor import (
     sensor_ble_device,
 )
 
+from formlab.analysis import analyze
 from formlab.ble.collector import CaptureStats, print_stats, record
 from formlab.ble.scan import scan_devices
 from formlab.recording import read_recording
+from formlab.simulate import Runner, simulate, treadmill_params
 
 RATE = 200
 
@@ -152,3 +154,18 @@ def test_real_clock_capture(tmp_path, capsys):
     print_stats(stats)
     printed = capsys.readouterr().out
     assert f"{stats.samples_written} samples" in printed and "ended: duration" in printed
+
+
+def test_streamed_recording_analyses_to_the_simulated_cadence(tmp_path, virtual_run):
+    """The virtual sensor streams a simulated run; the captured CSV analyses to its cadence."""
+    sim = simulate(treadmill_params(Runner(cadence_spm=172.0), duration_s=45.0, standing_s=10.0, rate_hz=RATE),
+                   seed=3)
+    out = tmp_path / "simulated_run.csv"
+    stats, sensor = virtual_run(capture(out, source=SampleSource(sim.recording.acc_g, sim.recording.gyr_dps),
+                                        duration_s=sim.params.duration_s + 5.0))
+    rec = read_recording(out)
+    assert_every_delivered_sample_once_in_order(rec, sensor)
+    assert rec.t_s[-1] > 50.0
+    cadence_spm = analyze(rec).summary["metrics"]["cadence_spm"]
+    assert cadence_spm == pytest.approx(172.0, abs=1.0)
+    assert cadence_spm == pytest.approx(sim.truth_summary["metrics"]["cadence_spm"], abs=0.5)
