@@ -325,7 +325,10 @@ def simulated_grid(runs: int, seed: int) -> Section:
         t0, t1 = run.t_ic_s.min() + 1.0, run.t_ic_s.max() - 1.0
         ref = run[(run.t_ic_s >= t0) & (run.t_ic_s <= t1)].reset_index(drop=True)
         steps = analysis.steps.reset_index(drop=True)
-        inside = steps[(steps.t_ic_s >= t0 - SIM_MATCH_S) & (steps.t_ic_s <= t1 + SIM_MATCH_S)].reset_index(drop=True)
+        keep = ((steps.t_ic_s >= t0 - SIM_MATCH_S) & (steps.t_ic_s <= t1 + SIM_MATCH_S)).to_numpy()
+        for g in truth[truth.in_gap].itertuples():  # detections of the steps a lost packet cut are not judged
+            keep &= ~((steps.t_ic_s >= g.t_ic_s - SIM_MATCH_S) & (steps.t_ic_s < g.t_ic_s + g.step_time_s - SIM_MATCH_S)).to_numpy()
+        inside = steps[keep].reset_index(drop=True)
         i_d, i_r = match_events(inside.t_ic_s, ref.t_ic_s, SIM_MATCH_S)
         det = Detection(det.matched + len(i_d), det.detected + len(inside), det.reference + len(ref))
         d, r = inside.iloc[i_d].reset_index(drop=True), ref.iloc[i_r].reset_index(drop=True)
