@@ -25,18 +25,75 @@ EXAMPLES = {
 }
 
 
-def _parser() -> argparse.ArgumentParser:
+def _analyze_command():
+    return _add_analyze_arguments, _run_analyze
+
+
+def _report_command():
+    from formlab.report.cli import add_report_arguments, run_report
+    return add_report_arguments, run_report
+
+
+def _simulate_command():
+    from formlab.simulate import add_simulate_arguments, run_simulate
+    return add_simulate_arguments, run_simulate
+
+
+def _calibrate_command():
+    from formlab.calibration import add_calibrate_arguments, run_calibrate
+    return add_calibrate_arguments, run_calibrate
+
+
+def _rules_command():
+    from formlab.rules.cli_table import add_rules_arguments, run_rules
+    return add_rules_arguments, run_rules
+
+
+def _devices_command():
+    from formlab.ble.commands import add_devices_arguments, run_devices
+    return add_devices_arguments, run_devices
+
+
+def _record_command():
+    from formlab.ble.commands import add_record_arguments, run_record
+    return add_record_arguments, run_record
+
+
+def _live_command():
+    from formlab.live import add_live_arguments, run_live
+    return add_live_arguments, run_live
+
+
+COMMANDS = {  # name: (help, loader of (add_arguments, run)); only the chosen command's module is imported
+    "analyze": ("Measure running form step by step from a recording.", _analyze_command),
+    "report": ("Write the HTML form report for one recording, or compare two.", _report_command),
+    "simulate": ("Write a simulated waist-IMU running recording with its truth (demos, teaching, tests).", _simulate_command),
+    "calibrate": ("Fit accelerometer bias/scale and gyro bias from a six-position recording.", _calibrate_command),
+    "rules": ("List the guidance catalogue: rules, metrics, thresholds and their sources.", _rules_command),
+    "devices": ("Scan for sensors formlab can stream from (formlab profile, Polar, Movesense).", _devices_command),
+    "record": ("Record a run from a BLE sensor to a CSV, writing as it goes.", _record_command),
+    "live": ("Record with a live form dashboard, or replay a recording through it.", _live_command),
+}
+
+
+def _parser(argv: list[str]) -> argparse.ArgumentParser:
     from formlab import __version__
 
     parser = argparse.ArgumentParser(prog="formlab", description="Running-form analysis from one waist-worn IMU.")
     parser.add_argument("--version", action="version", version=f"formlab {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    for name, (help_text, loader) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text, epilog="example:\n  " + EXAMPLES[name],
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        if name == chosen:
+            add_arguments, run = loader()
+            add_arguments(p)
+            p.set_defaults(run=run)
+    return parser
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help_text, description=help_text, epilog="example:\n  " + EXAMPLES[name],
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
 
-    p = command("analyze", "Measure running form step by step from a recording.")
+def _add_analyze_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("recording", metavar="REC", help="recording CSV (formlab recording format)")
     p.add_argument("--json", metavar="SUMMARY.json", help="write the summary (spec/analysis-output.md)")
     p.add_argument("--steps", metavar="STEPS.csv", help="write one row per detected step")
@@ -45,41 +102,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", metavar="FILE", help="coach's rule overrides (TOML): thresholds, rules switched off")
     p.add_argument("--calibration-dir", metavar="DIR", help="per-device calibration files (default: ./calibration)")
     p.add_argument("--quiet", action="store_true", help="no terminal summary")
-    p.set_defaults(run=_run_analyze)
-
-    from formlab.report.cli import add_report_arguments, run_report
-    p = command("report", "Write the HTML form report for one recording, or compare two.")
-    add_report_arguments(p)
-    p.set_defaults(run=run_report)
-
-    from formlab.simulate import add_simulate_arguments, run_simulate
-    p = command("simulate", "Write a simulated waist-IMU running recording with its truth (demos, teaching, tests).")
-    add_simulate_arguments(p)
-    p.set_defaults(run=run_simulate)
-
-    from formlab.calibration import add_calibrate_arguments, run_calibrate
-    p = command("calibrate", "Fit accelerometer bias/scale and gyro bias from a six-position recording.")
-    add_calibrate_arguments(p)
-    p.set_defaults(run=run_calibrate)
-
-    from formlab.rules.cli_table import add_rules_arguments, run_rules
-    p = command("rules", "List the guidance catalogue: rules, metrics, thresholds and their sources.")
-    add_rules_arguments(p)
-    p.set_defaults(run=run_rules)
-
-    from formlab.ble.commands import add_devices_arguments, add_record_arguments, run_devices, run_record
-    p = command("devices", "Scan for sensors formlab can stream from (formlab profile, Polar, Movesense).")
-    add_devices_arguments(p)
-    p.set_defaults(run=run_devices)
-    p = command("record", "Record a run from a BLE sensor to a CSV, writing as it goes.")
-    add_record_arguments(p)
-    p.set_defaults(run=run_record)
-
-    from formlab.live import add_live_arguments, run_live
-    p = command("live", "Record with a live form dashboard, or replay a recording through it.")
-    add_live_arguments(p)
-    p.set_defaults(run=run_live)
-    return parser
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
@@ -117,7 +139,8 @@ def _ensure_parent(path: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser(argv).parse_args(argv)
     try:
         return int(args.run(args) or 0)
     except InputError as exc:

@@ -1,0 +1,70 @@
+"""Per-step metrics on signals with exact answers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from formlab.metrics import band_of, level_frame_acc_g, measure_steps, vertical_oscillation_cm
+from formlab.frames import G_MPS2
+
+
+def test_vertical_oscillation_of_a_sinusoid_is_its_peak_to_peak():
+    fs, step_s, amp_m = 200.0, 0.35, 0.04
+    t = np.arange(0, 20, 1 / fs)
+    w = 2 * np.pi / step_s
+    acc_up_g = 1.0 - amp_m * w**2 * np.cos(w * t) / G_MPS2  # z = amp·cos(wt)
+    i0 = np.arange(0, t.size - int(step_s * fs), int(round(step_s * fs)))[:-1]
+    vo = vertical_oscillation_cm(acc_up_g, fs, i0, i0 + int(round(step_s * fs)))
+    np.testing.assert_allclose(vo, 2 * amp_m * 100, rtol=0.01)
+
+
+def test_vertical_oscillation_ignores_a_constant_accelerometer_offset():
+    fs, step_s = 100.0, 0.34
+    t = np.arange(0, 10, 1 / fs)
+    w = 2 * np.pi / step_s
+    acc = 1.03 - 0.05 * w**2 * np.cos(w * t) / G_MPS2  # 0.03 g offset: drift without control
+    n = int(round(step_s * fs))
+    i0 = np.arange(0, t.size - 2 * n, n)
+    np.testing.assert_allclose(vertical_oscillation_cm(acc, fs, i0, i0 + n), 10.0, rtol=0.02)
+
+
+def test_braking_impact_and_contact_from_a_designed_stance():
+    fs, step_s, contact_s, brake_mps = 500.0, 0.34, 0.24, 0.2
+    t = np.arange(0, 12, 1 / fs)
+    ics = 1.0 + step_s * np.arange(30)
+    acc = np.zeros((t.size, 3))
+    acc[:, 2] = 0.0
+    a_peak = brake_mps * np.pi / contact_s  # −A sin(2πu): braking half integrates to A·Tc/π
+    for ic in ics:
+        u = (t - ic) / contact_s
+        s = (u >= 0) & (u <= 1)
+        acc[s, 0] = -a_peak * np.sin(2 * np.pi * u[s]) / G_MPS2
+        acc[s, 2] = 2.5 * np.sin(np.pi * u[s])
+    contacts = pd.DataFrame({"t_ic_s": ics, "t_fc_s": ics + contact_s, "bout": 0})
+    side = np.array(["left", "right"] * 15, dtype=object)
+    steps = measure_steps(t, acc, acc, fs, contacts, side, np.ones(30), None, False)
+    run = steps[steps["valid"]]
+    assert len(run) == 29  # the last step has no next contact
+    np.testing.assert_allclose(run["braking_mps"], brake_mps, rtol=0.01)
+    np.testing.assert_allclose(run["impact_g"], 2.5, rtol=0.001)
+    np.testing.assert_allclose(run["contact_ms"], 240.0)
+    np.testing.assert_allclose(run["step_time_s"], step_s, atol=1e-9)
+    assert run["pelvic_tilt_deg"].isna().all()  # no gyroscope: no pelvic angles
+
+
+def test_level_frame_removes_anterior_tilt():
+    tilt = 10.0
+    # a pelvis tilted 10° anterior: its forward axis pitches down and reads gravity as −sin(tilt)
+    f_body = np.array([[-np.sin(np.radians(tilt)), 0.0, np.cos(np.radians(tilt))]])
+    level = level_frame_acc_g(f_body, np.array([[tilt, 0.0, 0.0]]))
+    np.testing.assert_allclose(level, [[0.0, 0.0, 1.0]], atol=1e-12)
+
+
+def test_population_bands():
+    assert band_of("cadence_spm", 150).colour == "red"
+    assert band_of("cadence_spm", 178).colour == "blue"
+    assert band_of("ground_contact_ms", 240).colour == "blue"
+    assert band_of("ground_contact_balance_left_pct", 50.5).colour == "green"
+    assert band_of("ground_contact_balance_left_pct", 48.5).colour == "orange"
+    assert band_of("ground_contact_balance_left_pct", 53.0).colour == "red"
+    assert band_of("cadence_spm", None) is None and band_of("impact_g", 2.0) is None

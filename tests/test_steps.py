@@ -1,0 +1,88 @@
+"""Contact detection and side assignment on synthetic input with exact answers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from formlab.steps import RunningContactDetector, SideAssigner, detect_contacts
+
+
+def half_sine_train(fs=200.0, step_s=0.35, contact_s=0.25, n_steps=30, t0=1.0):
+    """Vertical specific force of spring-mass running: half-sine stance pulses, 0 g in flight."""
+    t = np.arange(0, t0 + n_steps * step_s + 1.0, 1.0 / fs)
+    peak_g = np.pi * step_s / (2 * contact_s)  # impulse over a step = body weight × step time
+    f = np.zeros_like(t)
+    ics = t0 + step_s * np.arange(n_steps)
+    for ic in ics:
+        u = (t - ic) / contact_s
+        inside = (u >= 0) & (u <= 1)
+        f[inside] = peak_g * np.sin(np.pi * u[inside])
+    return t, f, ics, ics + contact_s
+
+
+def test_half_sine_contacts_are_found_to_the_millisecond():
+    t, f, ics, fcs = half_sine_train()
+    found = RunningContactDetector().detect(t, f, 200.0)
+    assert len(found) == len(ics)
+    np.testing.assert_allclose(found["t_fc_s"], fcs, atol=0.002)
+    # the onset tangent of a pure half-sine (no impact transient) lands a few ms after force onset
+    assert np.all(np.abs(found["t_ic_s"] - ics) < 0.012)
+    assert np.median(np.diff(found["t_ic_s"])) == pytest.approx(0.35, abs=1e-3)
+
+
+def test_contacts_are_not_counted_across_a_long_gap():
+    t, f, ics, _ = half_sine_train(n_steps=20)
+    acc = np.column_stack([np.zeros_like(t), np.zeros_like(t), f])
+    valid = ~((t > 4.0) & (t < 5.0))  # a one-second hole in the data
+    bouts = pd.DataFrame({"start_s": [0.0], "end_s": [t[-1]], "activity": ["running"]})
+    found = detect_contacts(t, acc, 200.0, valid, bouts)
+    assert not ((found["t_ic_s"] > 3.8) & (found["t_ic_s"] < 5.0)).any()
+    assert found["bout"].nunique() == 2  # the gap splits the bout
+
+
+def test_walking_and_standing_bouts_give_no_running_contacts():
+    t, f, _, _ = half_sine_train()
+    acc = np.column_stack([np.zeros_like(t), np.zeros_like(t), f])
+    bouts = pd.DataFrame({"start_s": [0.0], "end_s": [t[-1]], "activity": ["standing"]})
+    assert detect_contacts(t, acc, 200.0, np.ones(t.size, bool), bouts).empty
+
+
+def _contacts(n, step_s=0.33, bout=None):
+    t_ic = 1.0 + step_s * np.arange(n)
+    return pd.DataFrame({"t_ic_s": t_ic, "t_fc_s": t_ic + 0.24, "bout": np.zeros(n, int) if bout is None else bout})
+
+
+def test_alternation_overrules_a_single_contradicting_step():
+    contacts = _contacts(20)
+    evidence = np.where(np.arange(20) % 2 == 0, 1.0, -1.0)  # even steps left
+    evidence[7] = 2.0  # one step whose own cue says the wrong side
+    side, conf = SideAssigner().assign(contacts, evidence)
+    assert list(side[:4]) == ["left", "right", "left", "right"]
+    assert side[7] == "right"
+    assert conf[0] == pytest.approx(19 / 20)
+
+
+def test_weak_or_inconsistent_evidence_leaves_sides_unknown():
+    contacts = _contacts(20)
+    pairs = np.tile([1.0, 1.0, -1.0, -1.0], 5)  # agrees with either parity on half the steps
+    side, conf = SideAssigner().assign(contacts, pairs)
+    assert set(side) == {""} and np.all(conf == 0)
+
+
+def test_a_missed_step_restarts_alternation():
+    contacts = _contacts(20)
+    contacts.loc[10:, "t_ic_s"] += 0.33  # step 10 missed: the interval doubles
+    contacts["t_fc_s"] = contacts["t_ic_s"] + 0.24
+    # the runner's true sides: the missed step shifts the parity after it
+    truth = np.array(["left", "right"] * 10)
+    truth[10:] = np.array(["right", "left"] * 5)
+    evidence = np.where(truth == "left", 1.0, -1.0)
+    side, _ = SideAssigner().assign(contacts, evidence)
+    assert list(side) == list(truth)
+
+
+def test_no_gyroscope_gives_no_side_evidence():
+    t = np.arange(0, 10, 0.01)
+    acc = np.column_stack([np.zeros_like(t), np.sin(2 * np.pi * 1.4 * t), np.ones_like(t)])
+    e = SideAssigner().evidence(t, acc, None, 100.0, _contacts(20))
+    assert np.all(e == 0)
