@@ -33,7 +33,7 @@ def add_rules_arguments(parser: argparse.ArgumentParser) -> None:
                         help="coach's overrides (TOML): switch rules off, change thresholds")
 
 
-def _thresholds(check: Check) -> Text:
+def _thresholds(check: Check, sep: str = "  ") -> Text:
     text = Text()
     sign = ">" if check.direction == "above" else "<"
     unit = MEASURES[check.metric].unit
@@ -42,9 +42,18 @@ def _thresholds(check: Check) -> Text:
         if t is None:
             continue
         if text:
-            text.append("  ")
+            text.append(sep)
         text.append(f"{severity} {sign} {t.value:g} {unit}", style=SEVERITY_STYLE[severity])
     return text
+
+
+def _basis_label(basis: str) -> str:
+    """Short kind of threshold for the overview (the full text is in ``formlab rules ID``)."""
+    if "population percentile" in basis:
+        return "population band"
+    if "research" in basis:
+        return "research-informed default"
+    return "formlab default" if "formlab default" in basis else basis
 
 
 def _doc_label(document: str) -> str:
@@ -52,21 +61,22 @@ def _doc_label(document: str) -> str:
 
 
 def _overview(catalogue: Catalogue) -> Table:
-    table = Table(title="formlab guidance catalogue", show_lines=True, expand=False)
-    table.add_column("rule", style="bold", no_wrap=True)
-    table.add_column("metric")
-    table.add_column("thresholds")
-    table.add_column("threshold source")
-    table.add_column("sources (document: section)")
+    """One row per check; the rule's id and its sources on its first row."""
+    table = Table(title="formlab guidance catalogue", expand=True)
+    table.add_column("rule", style="bold", overflow="fold", ratio=2)
+    table.add_column("metric", overflow="fold", ratio=2)
+    table.add_column("thresholds (kind)", ratio=2)
+    table.add_column("sources (document: section)", ratio=4)
     for rule in catalogue.rules:
-        name = Text(rule.id)
-        if not rule.enabled:
-            name.append("\n(off)", style="dim")
-        metrics = "\n".join(c.metric for c in rule.checks)
-        thresholds = Text("\n").join(_thresholds(c) for c in rule.checks)
-        basis = "\n".join(c.basis for c in rule.checks)
         sources = "\n".join(f"{_doc_label(s.document)}: {s.section}" for s in rule.sources)
-        table.add_row(name, metrics, thresholds, basis, sources)
+        for i, check in enumerate(rule.checks):
+            name = Text("")
+            if i == 0:
+                name = Text(rule.id) + (Text(" (off)", style="dim") if not rule.enabled else Text())
+            thresholds = _thresholds(check, "\n")
+            thresholds.append(f"\n({_basis_label(check.basis)})", style="dim")
+            table.add_row(name, check.metric, thresholds, sources if i == 0 else "",
+                          end_section=i == len(rule.checks) - 1)
     return table
 
 
