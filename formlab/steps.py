@@ -117,7 +117,7 @@ class RunningContactDetector:
 class WalkingContactDetector:
     """Walking initial contacts: steepest rise of the low-passed vertical acceleration (see module doc)."""
 
-    lowpass_hz: float = 4.0
+    lowpass_hz: float = 8.0
     min_step_s: float = 0.3
     max_step_s: float = 1.0
     offset_s: float = 0.0
