@@ -95,8 +95,47 @@ def angles_deg_from_matrix(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 def angles_deg_from_quaternion_wxyz(q_wxyz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Tait-Bryan z-y-x angles ``(rotation, tilt, obliquity)`` in degrees from quaternions.
 
-    ``q_wxyz`` is ``(4,)`` or ``(n, 4)`` scalar-first (the order imufusion uses).
+    ``q_wxyz`` is ``(4,)`` or ``(n, 4)``, unit, scalar first (the order imufusion uses), the
+    rotation ``R = Rz(rotation) Ry(tilt) Rx(obliquity)``. Closed form, vectorised.
     """
     q = np.asarray(q_wxyz, dtype=float)
-    angles = Rotation.from_quat(q[..., [1, 2, 3, 0]]).as_euler("ZYX", degrees=True)
-    return angles[..., 0], angles[..., 1], angles[..., 2]
+    w, x, y, z = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
+    rotation = np.arctan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
+    tilt = np.arcsin(np.clip(2.0 * (w * y - z * x), -1.0, 1.0))
+    obliquity = np.arctan2(2.0 * (w * x + y * z), 1.0 - 2.0 * (x * x + y * y))
+    return np.rad2deg(rotation), np.rad2deg(tilt), np.rad2deg(obliquity)
+
+
+def quat_multiply_wxyz(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Hamilton product ``p ⊗ q`` of scalar-first quaternions (broadcasting over leading axes);
+    as rotations: ``q`` first, then ``p``."""
+    pw, px, py, pz = np.moveaxis(np.asarray(p, dtype=float), -1, 0)
+    qw, qx, qy, qz = np.moveaxis(np.asarray(q, dtype=float), -1, 0)
+    return np.stack(
+        [
+            pw * qw - px * qx - py * qy - pz * qz,
+            pw * qx + px * qw + py * qz - pz * qy,
+            pw * qy - px * qz + py * qw + pz * qx,
+            pw * qz + px * qy - py * qx + pz * qw,
+        ],
+        axis=-1,
+    )
+
+
+def quat_rotate_wxyz(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Rotate vectors ``v`` (…, 3) by unit quaternions ``q`` (…, 4), scalar first."""
+    q = np.asarray(q, dtype=float)
+    v = np.asarray(v, dtype=float)
+    u = q[..., 1:]
+    t = 2.0 * np.cross(u, v)
+    return v + q[..., :1] * t + np.cross(u, t)
+
+
+def quat_from_rotvec_wxyz(rotvec: np.ndarray) -> np.ndarray:
+    """Unit quaternions (…, 4), scalar first, from rotation vectors (…, 3) in radians."""
+    rotvec = np.asarray(rotvec, dtype=float)
+    angle = np.linalg.norm(rotvec, axis=-1, keepdims=True)
+    half = 0.5 * angle
+    # sin(half)/angle, with its limit 1/2 at zero
+    scale = np.where(angle > 1e-12, np.sin(half) / np.where(angle > 1e-12, angle, 1.0), 0.5)
+    return np.concatenate([np.cos(half), rotvec * scale], axis=-1)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.spatial.transform import Rotation
 
 from formlab.frames import (
     G_MPS2,
@@ -13,6 +14,9 @@ from formlab.frames import (
     g_to_mps2,
     matrix_from_angles_deg,
     mps2_to_g,
+    quat_from_rotvec_wxyz,
+    quat_multiply_wxyz,
+    quat_rotate_wxyz,
     rads_to_dps,
     rotation_between,
 )
@@ -79,3 +83,27 @@ def test_quaternion_angles_scalar_first():
     half = np.deg2rad(15.0) / 2  # 15° about up
     r, t, o = angles_deg_from_quaternion_wxyz(np.array([[np.cos(half), 0, 0, np.sin(half)]]))
     assert r[0] == pytest.approx(15.0) and t[0] == pytest.approx(0.0) and o[0] == pytest.approx(0.0)
+
+
+quats = st.tuples(*[st.floats(-1, 1)] * 4).filter(lambda q: np.linalg.norm(q) > 0.1)
+
+
+@settings(max_examples=50)
+@given(quats, quats, st.tuples(finite, finite, finite))
+def test_quaternion_helpers_agree_with_scipy(p, q, v):
+    p = np.array(p) / np.linalg.norm(p)
+    q = np.array(q) / np.linalg.norm(q)
+    sp = Rotation.from_quat(p[[1, 2, 3, 0]])
+    sq = Rotation.from_quat(q[[1, 2, 3, 0]])
+    prod = quat_multiply_wxyz(p, q)
+    assert np.allclose((sp * sq).as_matrix(), Rotation.from_quat(prod[[1, 2, 3, 0]]).as_matrix(), atol=1e-9)
+    assert np.allclose(quat_rotate_wxyz(q, np.array(v)), sq.apply(v), atol=1e-9)
+    rotvec = sq.as_rotvec()
+    back = quat_from_rotvec_wxyz(rotvec)
+    assert np.allclose(Rotation.from_quat(back[[1, 2, 3, 0]]).as_matrix(), sq.as_matrix(), atol=1e-9)
+    r, t, o = angles_deg_from_quaternion_wxyz(q)
+    assert np.allclose(matrix_from_angles_deg(r, t, o), sq.as_matrix(), atol=1e-6)
+
+
+def test_quat_from_zero_rotvec_is_identity():
+    assert np.allclose(quat_from_rotvec_wxyz(np.zeros((2, 3))), [[1, 0, 0, 0], [1, 0, 0, 0]])
