@@ -34,7 +34,10 @@ mid-stance, there is a flight phase, and the vertical motion is periodic).
   so the smooth braking loses ``braking_mps``; the impact adds a backward spike of the same sin²
   shape, ``impact_fwd_ratio`` × the vertical impact (the braking impact peak of rearfoot strikers,
   Cavanagh & Lafortune 1980; at the sacrum it reaches −2 g, e.g. the treadmill-sacrum data), and the
-  propulsion half is scaled up to give it back. The true braking (below) counts both.
+  propulsion half is scaled up to give it back. The true braking (below) counts both. In flight the
+  pelvis slows down while the swing leg swings forward: ``−flight_fwd_g · sin(π u_flight)``
+  (the sacral sensor of the treadmill-sacrum data reads −0.2 to −0.8 g forward in flight, when the
+  whole body is in free fall), also given back by a stronger propulsion.
 * **Mediolateral**: ``a_left = ∓ B sin(π u)`` over stance: during left stance the ground pushes the
   pelvis toward the right (``a_left < 0``), during right stance toward the left. The speed change
   per stance is ``ml_speed_mps`` on both sides, so the sideways motion is periodic per stride.
@@ -126,6 +129,7 @@ class Runner:
     impact_right_bw: float = 2.0
     braking_mps: float = 0.10  # smooth part; the impact spike adds its own braking
     impact_fwd_ratio: float = 0.5
+    flight_fwd_g: float = 0.3
     ml_speed_mps: float = 0.15
     tilt_deg: float = 8.0
     tilt_range_deg: float = 5.0
@@ -257,6 +261,7 @@ def random_grid_params(rng: np.random.Generator, running_s: float = 90.0, standi
         cadence_spm=cadence, contact_ms=contact, contact_diff_ms=diff,
         impact_left_bw=impact_left, impact_right_bw=impact_right,
         braking_mps=rng.uniform(0.03, 0.25), impact_fwd_ratio=rng.uniform(0.2, 1.0),
+        flight_fwd_g=rng.uniform(0.0, 0.6),
         ml_speed_mps=rng.uniform(0.08, 0.25),
         tilt_deg=rng.uniform(0, 15), tilt_range_deg=rng.uniform(2, 8),
         drop_left_deg=rng.uniform(2, 8), drop_right_deg=rng.uniform(2, 8),
@@ -388,6 +393,12 @@ def _forces(steps, t, fs):
         fwd_impact_mps2 = s.runner.impact_fwd_ratio * impact * G_MPS2
         braking_amp = np.pi * s.runner.braking_mps / s.contact_s
         propulsion_amp = braking_amp + np.pi * fwd_impact_mps2 * IMPACT_WIDTH_S / (2.0 * s.contact_s)
+        flight_s = s.step_s - s.contact_s
+        if flight_s > 0 and s.runner.flight_fwd_g > 0:
+            sl_f, u_f = _stance_slice(s.t_ic + s.contact_s, flight_s, fs, n)
+            flight_mps2 = s.runner.flight_fwd_g * G_MPS2
+            a_fwd[sl_f] -= flight_mps2 * np.sin(np.pi * u_f)
+            propulsion_amp += np.pi * (flight_mps2 * 2.0 * flight_s / np.pi) / s.contact_s
         wave = np.sin(2 * np.pi * u)
         a_fwd[sl] += -np.where(u < 0.5, braking_amp, propulsion_amp) * wave - fwd_impact_mps2 * bump
         ml_sign = -1.0 if s.side == "left" else 1.0

@@ -55,6 +55,8 @@ def test_forward_speed_change_over_a_step_is_zero_and_braking_matches():
     for r in _running(result).itertuples():
         step = fwd[_window(t_s, r.t_ic_s, r.t_ic_s + r.step_time_s)] * G_MPS2
         assert step.sum() * dt == pytest.approx(0.0, abs=0.01)
+        flight = fwd[_window(t_s, r.t_fc_s + 0.01, r.t_ic_s + r.step_time_s - 0.01)]
+        assert flight.mean() < -0.6 * FLAT.flight_fwd_g  # the pelvis slows in flight (sine mean 2/π)
         # smooth braking + the backward impact spike (sin² bump: impulse = amplitude × width / 2)
         assert r.braking_mps == pytest.approx(0.2 + FLAT.impact_fwd_ratio * 2.0 * G_MPS2 * 0.030 / 2, rel=0.01)
 
