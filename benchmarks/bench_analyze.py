@@ -3,7 +3,8 @@
     /work/venv/bin/python benchmarks/bench_analyze.py [--repeat 3] [--out docs/benchmarks.md]
 
 The recording (10 s standing, then 60 min running, 200 Hz, acc + gyro, random mount, noise) is
-simulated once with :mod:`formlab.simulate` and cached in the temp directory. Each measurement
+simulated once with :mod:`formlab.simulate` and cached in the temp directory (one file per
+version of the simulator). Each measurement
 runs in a fresh Python process (so imports and memory start from scratch) that times
 ``analyze(read_recording(path))`` end to end and reports its peak resident memory
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``). The wall time is the best of ``--repeat`` runs;
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -40,7 +42,8 @@ def cached_recording() -> Path:
 
     folder = Path(tempfile.gettempdir()) / "formlab-bench"
     folder.mkdir(exist_ok=True)
-    path = folder / f"run_{DURATION_S:.0f}s_{RATE_HZ:.0f}hz_seed{SEED}.csv"
+    version = hashlib.sha256((REPO / "formlab" / "simulate.py").read_bytes()).hexdigest()[:8]
+    path = folder / f"run_{DURATION_S:.0f}s_{RATE_HZ:.0f}hz_seed{SEED}_{version}.csv"  # new simulator, new file
     if not path.exists():
         t0 = time.perf_counter()
         params = treadmill_params(Runner(speed_mps=3.3), duration_s=DURATION_S, standing_s=10.0, rate_hz=RATE_HZ,
