@@ -144,33 +144,47 @@ def parse_recording(text: str, path: str = "<input>") -> Recording:
     """Parse the text of a recording (see :func:`read_recording`)."""
     if not text.strip():
         raise InputError(path, None, "empty file: no header and no samples")
-    lines = text.split("\n")
-    metadata, header_idx = _parse_metadata(lines, path)
-    if header_idx >= len(lines) or not lines[header_idx].strip():
+    head_lines, body = _split_head(text)
+    metadata, header_idx = _parse_metadata(head_lines, path)
+    if header_idx >= len(head_lines) or not head_lines[header_idx].strip():
         raise InputError(path, header_idx + 1, "header row missing after the metadata lines")
     header_line = header_idx + 1
-    columns = [c.strip() for c in lines[header_idx].split(",")]
+    columns = [c.strip() for c in head_lines[header_idx].split(",")]
     layout = _parse_header(columns, path, header_line)
 
-    body_lines = lines[header_idx + 1 :]
-    while body_lines and not body_lines[-1].strip():
-        body_lines.pop()  # the file's final newline(s)
-    if not body_lines:
+    body = body.rstrip("\r\n")  # the file's final newline(s)
+    if not body.strip():
         raise InputError(path, header_line, "no samples after the header row")
     warnings: list[str] = []
-    ends_with_newline = text.endswith("\n")
-    if not ends_with_newline and _is_malformed_row(body_lines[-1], len(columns)):
-        last_line = header_line + len(body_lines)
+    last_start = body.rfind("\n") + 1
+    if not text.endswith("\n") and _is_malformed_row(body[last_start:], len(columns)):
+        last_line = header_line + body.count("\n") + 1
         warnings.append(f"{path}:{last_line}: truncated final line dropped")
-        body_lines.pop()
-        if not body_lines:
+        body = body[: max(last_start - 1, 0)]
+        if not body.strip():
             raise InputError(path, header_line, "no complete samples after the header row")
 
-    values = _parse_values(body_lines, columns, path, header_line)
+    values = _parse_values(body, columns, path, header_line)
     return _build_recording(values, columns, layout, metadata, path, header_line, warnings)
 
 
+def _split_head(text: str) -> tuple[list[str], str]:
+    """The metadata lines and the header row as a list, and the rest of the text untouched."""
+    head: list[str] = []
+    pos = 0
+    while pos < len(text):
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        line = text[pos:end]
+        head.append(line.rstrip("\r"))
+        pos = end + 1
+        if not line.startswith("#"):
+            break
+    return head, text[pos:]
+
+
 def _parse_metadata(lines: list[str], path: str) -> tuple[dict[str, str], int]:
+    """``# key: value`` lines at the top; returns them and the index of the header row."""
     metadata: dict[str, str] = {}
     i = 0
     while i < len(lines) and lines[i].startswith("#"):
@@ -250,23 +264,22 @@ def _is_malformed_row(row: str, n_columns: int) -> bool:
     return any(not f.strip() for f in fields)
 
 
-def _parse_values(body_lines: list[str], columns: list[str], path: str, header_line: int) -> np.ndarray:
+def _parse_values(body: str, columns: list[str], path: str, header_line: int) -> np.ndarray:
     """Parse the numeric body fast (pandas C parser); locate any problem precisely on failure."""
-    body = "\n".join(body_lines)
     try:
         frame = pd.read_csv(
             io.StringIO(body), header=None, names=range(len(columns)), dtype=np.float64,
             engine="c", skip_blank_lines=False, na_filter=True, keep_default_na=False, na_values=[""],
         )
         values = frame.to_numpy()
-        if values.shape[0] != len(body_lines):
+        if values.shape[0] != body.count("\n") + 1:
             raise ValueError("row count mismatch")
     except (ValueError, pd.errors.ParserError):
-        _raise_first_bad_row(body_lines, columns, path, header_line)
+        _raise_first_bad_row(body.split("\n"), columns, path, header_line)
         raise  # pragma: no cover - _raise_first_bad_row always raises
     bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
     if bad.size:
-        _raise_first_bad_row(body_lines[bad[0] :], columns, path, header_line + bad[0])
+        _raise_first_bad_row(body.split("\n")[bad[0]:], columns, path, header_line + int(bad[0]))
     return values
 
 

@@ -51,19 +51,36 @@ def lowpass(x: np.ndarray, cutoff_hz: float, sample_rate_hz: float, order: int =
     return sosfiltfilt(sos, x, axis=0)
 
 
-def _crossing(t_s: np.ndarray, y: np.ndarray, i_from: int, i_to: int, level: float) -> tuple[float, float] | None:
-    """First crossing of ``level`` walking from ``i_from`` toward ``i_to``: (time, slope per s)."""
-    step = 1 if i_to > i_from else -1
-    idx = np.arange(i_from, i_to, step)
-    below = np.flatnonzero(y[idx] < level)
-    if below.size == 0:
-        return None
-    k = idx[below[0]]
-    a, b = (k, k + 1) if step < 0 else (k - 1, k)
-    if a < 0 or b >= y.size or y[b] == y[a]:
-        return None
-    frac = (level - y[a]) / (y[b] - y[a])
-    return float(t_s[a] + frac * (t_s[b] - t_s[a])), float((y[b] - y[a]) / (t_s[b] - t_s[a]))
+def _crossings(t_s: np.ndarray, y: np.ndarray, start: np.ndarray, stop: np.ndarray,
+               level: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each row: first crossing of ``level`` walking from ``start`` toward ``stop`` (exclusive).
+
+    Vectorised over rows (one index matrix, no Python loop). Returns the interpolated crossing
+    time and the signal's slope there (per second); NaN where the signal never drops below
+    ``level`` on the way.
+    """
+    n = start.size
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    direction = np.where(stop >= start, 1, -1)
+    length = np.abs(stop - start)
+    offsets = np.arange(max(int(length.max()), 1))
+    idx = start[:, None] + direction[:, None] * offsets[None, :]
+    inside = offsets[None, :] < length[:, None]
+    below = (y[np.clip(idx, 0, y.size - 1)] < level[:, None]) & inside
+    found = below.any(axis=1)
+    k = idx[np.arange(n), below.argmax(axis=1)]
+    a = np.where(direction < 0, k, k - 1)
+    b = a + 1
+    found &= (a >= 0) & (b < y.size)
+    a, b = np.clip(a, 0, y.size - 1), np.clip(b, 0, y.size - 1)
+    dy = y[b] - y[a]
+    found &= dy != 0
+    dt = t_s[b] - t_s[a]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_cross = t_s[a] + (level - y[a]) / dy * dt
+        slope = dy / dt
+    return np.where(found, t_cross, np.nan), np.where(found, slope, np.nan)
 
 
 @dataclass
@@ -88,25 +105,22 @@ class RunningContactDetector:
         peaks, _ = find_peaks(envelope, height=self.min_peak_g, distance=max(1, int(self.min_step_s * fs)),
                               prominence=0.5)
         reach = int(self.max_contact_s * fs)
+        # search no further than the neighbouring stance peaks: short flights merge pulses
         bounds = np.r_[0, peaks, envelope.size - 1]
-        rows = []
-        for j, p in enumerate(peaks):
-            # search no further than the neighbouring stance peaks: short flights merge pulses
-            lo, hi = max(p - reach, bounds[j]), min(p + reach, bounds[j + 2])
-            half = 0.5 * envelope[p]
-            up = _crossing(t_s, envelope, p, lo, half)
-            down = _crossing(t_s, envelope, p, hi, half)
-            if up is None or down is None or down[1] >= 0:
-                continue
-            t_fc = down[0] + HALF_SINE_TANGENT_FACTOR * half / -down[1]
-            i_up = int(np.searchsorted(t_s, up[0]))
-            level = min(self.onset_level_g, half)
-            rise = _crossing(t_s, onset, min(i_up + 1, onset.size - 1), lo, level)
-            if rise is None or rise[1] <= 0:
-                continue
-            t_ic = rise[0] - level / rise[1]
-            if self.min_contact_s <= t_fc - t_ic <= self.max_contact_s:
-                rows.append((t_ic, t_fc, float(envelope[p])))
+        lo = np.maximum(peaks - reach, bounds[:-2])
+        hi = np.minimum(peaks + reach, bounds[2:])
+        half = 0.5 * envelope[peaks]
+        t_up, _ = _crossings(t_s, envelope, peaks, lo, half)
+        t_down, slope_down = _crossings(t_s, envelope, peaks, hi, half)
+        t_fc = t_down + HALF_SINE_TANGENT_FACTOR * half / -slope_down
+        i_up = np.minimum(np.searchsorted(t_s, np.nan_to_num(t_up)) + 1, onset.size - 1)
+        level = np.minimum(self.onset_level_g, half)
+        t_rise, slope_rise = _crossings(t_s, onset, i_up, lo, level)
+        t_ic = t_rise - level / slope_rise
+        contact_s = t_fc - t_ic
+        ok = (np.isfinite(t_up) & (slope_down < 0) & (slope_rise > 0)
+              & (contact_s >= self.min_contact_s) & (contact_s <= self.max_contact_s))
+        rows = np.column_stack([t_ic[ok], t_fc[ok], envelope[peaks[ok]]])
         out = pd.DataFrame(rows, columns=["t_ic_s", "t_fc_s", "stance_peak_g"])
         # a peak split in two (double-humped stance) gives overlapping contacts: keep the first
         keep = np.r_[True, out["t_ic_s"].to_numpy()[1:] > out["t_fc_s"].to_numpy()[:-1]] if len(out) else []
@@ -119,8 +133,6 @@ class WalkingContactDetector:
 
     lowpass_hz: float = 8.0
     min_step_s: float = 0.3
-    max_step_s: float = 1.0
-    offset_s: float = 0.0
 
     def detect(self, t_s: np.ndarray, acc_up_g: np.ndarray, sample_rate_hz: float) -> pd.DataFrame:
         fs = sample_rate_hz
@@ -130,7 +142,7 @@ class WalkingContactDetector:
         slope = np.gradient(smooth) * fs
         peaks, _ = find_peaks(slope, distance=max(1, int(self.min_step_s * fs)),
                               height=0.5 * np.percentile(slope, 95))
-        t_ic = t_s[peaks] + self.offset_s
+        t_ic = t_s[peaks]
         return pd.DataFrame({"t_ic_s": t_ic, "t_fc_s": np.nan, "stance_peak_g": np.nan})
 
 
