@@ -67,6 +67,13 @@ def _usable_windows(windows: pd.DataFrame | None, min_steps: int) -> pd.DataFram
     return out if len(out) else None
 
 
+NO_RUNNING = ("no running found",)
+SIDE_HINTS = ("side of each step", "sides unknown")
+ANGLE_HINTS = ("pelvic angles",)
+"""Words of the analysis' notes (formlab.analysis, formlab.calibration, formlab.summary) that
+explain why a metric is null; the note itself becomes the reason."""
+
+
 @dataclass(frozen=True)
 class Reading:
     """A measured value, or ``None`` with the reason it is missing; ``side`` when it has one."""
@@ -124,7 +131,16 @@ class Measure:
 # builders
 
 
-def _summary_reader(path: tuple[str, ...], needs: str) -> Callable[[Inputs], Reading]:
+def _null_reason(inp: Inputs, what: str, needs: str, hints: tuple[str, ...]) -> str:
+    """Why ``what`` is null: the analysis' own note when one mentions a hint, else what it needs."""
+    for note in inp.summary.get("notes") or []:
+        if any(h in str(note) for h in hints):
+            return f"{what} is null in the summary: {note}"
+    return f"{what} is null in the summary ({needs})"
+
+
+def _summary_reader(path: tuple[str, ...], needs: str,
+                    hints: tuple[str, ...] = ()) -> Callable[[Inputs], Reading]:
     dotted = ".".join(path)
 
     def read(inp: Inputs) -> Reading:
@@ -132,7 +148,8 @@ def _summary_reader(path: tuple[str, ...], needs: str) -> Callable[[Inputs], Rea
             return Reading(None, "the summary has no metrics")
         value = _number(_path(inp.metrics, path))
         if value is None:
-            return Reading(None, f"metrics.{dotted} is null in the summary ({needs})")
+            return Reading(None, _null_reason(inp, f"metrics.{dotted}", needs,
+                                              hints + NO_RUNNING))
         return Reading(value)
 
     return read
@@ -174,8 +191,8 @@ def _step_column(column: str, side: str | None = None,
 def _balance_offset(inp: Inputs) -> Reading:
     left_pct = _number(inp.metrics.get("ground_contact_balance_left_pct"))
     if left_pct is None:
-        return Reading(None, "metrics.ground_contact_balance_left_pct is null in the summary "
-                             "(needs the side of each step)")
+        return Reading(None, _null_reason(inp, "metrics.ground_contact_balance_left_pct",
+                                          "needs the side of each step", SIDE_HINTS + NO_RUNNING))
     side = "left" if left_pct > 50 else "right" if left_pct < 50 else None
     return Reading(abs(left_pct - 50.0), side=side)
 
@@ -213,8 +230,8 @@ def _balance_sides_windows(inp: Inputs) -> pd.Series | None:
 def _impact_asymmetry(inp: Inputs) -> Reading:
     value = _number(inp.metrics.get("impact_asymmetry_pct"))
     if value is None:
-        return Reading(None, "metrics.impact_asymmetry_pct is null in the summary "
-                             "(needs the side of each step)")
+        return Reading(None, _null_reason(inp, "metrics.impact_asymmetry_pct",
+                                          "needs the side of each step", SIDE_HINTS + NO_RUNNING))
     left = _number(_path(inp.metrics, ("impact_g", "left")))
     right = _number(_path(inp.metrics, ("impact_g", "right")))
     side = None
@@ -293,10 +310,10 @@ def _change(base: "Measure") -> tuple[Callable[[Inputs], Reading],
 
 def _level(name: str, label: str, unit: str, decimals: int, path: tuple[str, ...], needs: str,
            window_columns: tuple[str, ...], step: Callable[[Inputs], pd.Series | None] | None = None,
-           ) -> Measure:
+           hints: tuple[str, ...] = ()) -> Measure:
     return Measure(name=name, label=label, unit=unit, decimals=decimals, kind="level",
-                   read=_summary_reader(path, needs), windows=_window_column(*window_columns),
-                   steps=step or (lambda i: None))
+                   read=_summary_reader(path, needs, hints),
+                   windows=_window_column(*window_columns), steps=step or (lambda i: None))
 
 
 def _registry() -> dict[str, Measure]:
@@ -314,19 +331,21 @@ def _registry() -> dict[str, Measure]:
                _step_column("vertical_oscillation_cm")),
         _level("vertical_ratio_pct", "vertical ratio", "%", 1, ("vertical_ratio_pct",),
                "needs the treadmill speed: metadata treadmill_speed_mps or --speed",
-               ("vertical_ratio_pct",)),
+               ("vertical_ratio_pct",), hints=("treadmill speed",)),
         _level("pelvic_tilt_deg", "anterior pelvic tilt (vs standing)", "deg", 1,
                ("pelvic_tilt_deg", "mean"), "needs a gyroscope and a standing moment",
-               ("pelvic_tilt_deg",), _step_column("pelvic_tilt_deg")),
+               ("pelvic_tilt_deg",), _step_column("pelvic_tilt_deg"), ANGLE_HINTS + ("pelvic tilt",)),
         _level("pelvic_drop_left_deg", "contralateral pelvic drop in left stance", "deg", 1,
                ("pelvic_drop_deg", "left"), "needs a gyroscope and the side of each step",
-               ("pelvic_drop_left_deg",), _step_column("pelvic_drop_deg", side="left")),
+               ("pelvic_drop_left_deg",), _step_column("pelvic_drop_deg", side="left"),
+               ANGLE_HINTS + SIDE_HINTS),
         _level("pelvic_drop_right_deg", "contralateral pelvic drop in right stance", "deg", 1,
                ("pelvic_drop_deg", "right"), "needs a gyroscope and the side of each step",
-               ("pelvic_drop_right_deg",), _step_column("pelvic_drop_deg", side="right")),
+               ("pelvic_drop_right_deg",), _step_column("pelvic_drop_deg", side="right"),
+               ANGLE_HINTS + SIDE_HINTS),
         _level("pelvic_rotation_range_deg", "pelvic rotation range", "deg", 1,
                ("pelvic_rotation_deg", "range"), "needs a gyroscope",
-               ("pelvic_rotation_range_deg",)),
+               ("pelvic_rotation_range_deg",), hints=ANGLE_HINTS),
         Measure("contact_balance_offset_pct", "ground contact balance off 50/50", "%", 1,
                 "level", _balance_offset, _balance_offset_windows, has_side=True,
                 window_sides=_balance_sides_windows),

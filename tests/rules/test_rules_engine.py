@@ -245,3 +245,19 @@ def test_findings_are_strict_json():
                                                     "downhill"}
     text = json.dumps(out, allow_nan=False)
     assert json.loads(text) == out
+
+
+def test_reason_quotes_the_analysis_note_when_one_explains_the_null():
+    s = summary(pelvic_tilt_deg={"mean": None, "range": None},
+                pelvic_rotation_deg={"range": None}, vertical_ratio_pct=None)
+    s["notes"] = ["no gyroscope: pelvic angles cannot be measured",
+                  "treadmill speed unknown (metadata treadmill_speed_mps or --speed): step length "
+                  "and vertical ratio are null"]
+    missing = {(m["rule"], m["metric"]): m["reason"]
+               for m in unevaluated(HandBuilt(s, windows=windows()), load_catalogue())}
+    assert missing[("trunk_rotation", "pelvic_rotation_range_deg")] == (
+        "pelvic_rotation_range_deg: metrics.pelvic_rotation_deg.range is null in the summary: "
+        "no gyroscope: pelvic angles cannot be measured")
+    assert missing[("high_bounce", "vertical_ratio_pct")].endswith(
+        "is null in the summary: treadmill speed unknown (metadata treadmill_speed_mps or "
+        "--speed): step length and vertical ratio are null")
