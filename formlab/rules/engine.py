@@ -226,7 +226,8 @@ def _finding(rule: Rule, hits: list[_Hit], inp: Inputs) -> dict:
         evidence["other_checks"] = [
             {"metric": h.check.metric, "severity": h.severity, "value": h.value,
              "threshold": h.threshold.value, "direction": h.check.direction,
-             "span_s": list(h.span_s) if h.span_s else None, "message": _message(h)}
+             "span_s": [round(h.span_s[0], 2), round(h.span_s[1], 2)] if h.span_s else None,
+             "message": _message(h)}
             for h in hits[1:]]
     return {
         "rule": rule.id,

@@ -147,3 +147,20 @@ def test_analyze_fills_findings_into_the_summary():
     assert [f["rule"] for f in a.summary["findings"] if f["rule"] == "low_cadence"] == ["low_cadence"]
     assert a.summary["rules_not_evaluated"]
     assert "not a medical diagnosis" in a.summary["rules_notes"]["not_a_diagnosis"]
+
+
+@pytest.mark.slow
+def test_demo_session_fatigue_with_default_windows():
+    """The shipped 10-minute demo (formlab.simulate.demo_params): tilt drifts 6 → 9 degrees over
+    the run and the right foot lands harder in the last 3 minutes (from 430 s). With the default
+    120 s drift windows both show in the last window (370-609 s) and nowhere earlier."""
+    from formlab.simulate import demo_params
+
+    a = analyze(simulate(demo_params(), 1).recording)
+    f = next(f for f in a.summary["findings"] if f["rule"] == "fatigue_fade")
+    metrics = {f["metric"]: f["span_s"]} | {o["metric"]: o["span_s"]
+                                            for o in f["evidence"].get("other_checks", [])}
+    assert set(metrics) == {"pelvic_tilt_deg_change", "impact_asymmetry_pct_change"}
+    for start, end in metrics.values():
+        assert start == pytest.approx(370.0, abs=5.0) and end == pytest.approx(609.0, abs=5.0)
+    assert not [g for g in a.summary["findings"] if g["severity"] == "flag"]
