@@ -274,7 +274,9 @@ def evaluate(analysis: Any, catalogue: Catalogue | None = None) -> list[dict]:
 
 
 def unevaluated(analysis: Any, catalogue: Catalogue | None = None) -> list[dict]:
-    """Rules (or single checks of a rule) that could not be judged, each with the reason."""
+    """Rules (or single checks of a rule) that could not be judged, each with the reason:
+    ``{"rule", "metric" (None for the whole rule), "partial" (other checks of the rule ran),
+    "reason"}``."""
     catalogue = catalogue if catalogue is not None else load_catalogue()
     settings = catalogue.settings
     inp = Inputs.from_analysis(analysis, settings.window_min_steps)
@@ -283,16 +285,17 @@ def unevaluated(analysis: Any, catalogue: Catalogue | None = None) -> list[dict]
     for rule in catalogue.rules:
         if not rule.enabled:
             where = f" in {rule.disabled_by}" if rule.disabled_by else " in the catalogue"
-            out.append({"rule": rule.id, "metric": None, "reason": f"switched off{where}"})
+            out.append({"rule": rule.id, "metric": None, "partial": False,
+                        "reason": f"switched off{where}"})
             continue
         if too_few:
-            out.append({"rule": rule.id, "metric": None, "reason": too_few})
+            out.append({"rule": rule.id, "metric": None, "partial": False, "reason": too_few})
             continue
         missing = [(c.metric, MEASURES[c.metric].read(inp).reason) for c in rule.checks]
         missing = [(m, r) for m, r in missing if r is not None]
+        partly = len(missing) < len(rule.checks)
         for metric, reason in missing:
-            partly = len(missing) < len(rule.checks)
-            out.append({"rule": rule.id, "metric": metric,
+            out.append({"rule": rule.id, "metric": metric, "partial": partly,
                         "reason": (f"check {metric} skipped (the rule's other checks ran): "
                                    if partly else f"{metric}: ") + reason})
     return out

@@ -158,7 +158,7 @@ def test_bad_incline_metadata_is_not_evaluated_with_reason():
     a = HandBuilt(summary(), windows=windows(), recording=Rec({"incline_pct": "steep"}))
     assert [f["rule"] for f in evaluate(a, load_catalogue())] == []
     missing = unevaluated(a, load_catalogue())
-    assert missing == [{"rule": "downhill", "metric": "incline_pct",
+    assert missing == [{"rule": "downhill", "metric": "incline_pct", "partial": False,
                         "reason": "incline_pct: metadata incline_pct 'steep' is not a number"}]
 
 
@@ -181,6 +181,9 @@ def test_null_metrics_give_no_finding_and_are_listed():
     assert missing[("anterior_pelvic_tilt", "pelvic_tilt_deg")] == (
         "pelvic_tilt_deg: metrics.pelvic_tilt_deg.mean is null in the summary "
         "(needs a gyroscope and a standing moment)")
+    partial = {(m["rule"], m["metric"]) for m in unevaluated(a, load_catalogue()) if m["partial"]}
+    assert partial == {("overstriding", "braking_mps"), ("high_bounce", "vertical_ratio_pct"),
+                       ("fatigue_fade", "pelvic_tilt_deg_change")}
     assert missing[("overstriding", "braking_mps")].startswith(
         "check braking_mps skipped (the rule's other checks ran)")
     assert "treadmill speed" in missing[("high_bounce", "vertical_ratio_pct")]
@@ -208,7 +211,7 @@ def test_switched_off_rule_is_listed(tmp_path):
     cat = load_catalogue(overrides_path=override)
     a = HandBuilt(summary(cadence_spm=150.0))
     assert [f["rule"] for f in evaluate(a, cat)] == []
-    assert {"rule": "low_cadence", "metric": None,
+    assert {"rule": "low_cadence", "metric": None, "partial": False,
             "reason": f"switched off in {override}"} in unevaluated(a, cat)
 
 
