@@ -51,6 +51,10 @@ mid-stance, there is a flight phase, and the vertical motion is periodic).
 * **Gyroscope** = the pelvis angular velocity in the pelvis frame, from the Euler-angle rates:
   ``ωx = φ̇ − ψ̇ sin θ``, ``ωy = θ̇ cos φ + ψ̇ cos θ sin φ``, ``ωz = −θ̇ sin φ + ψ̇ cos θ cos φ``
   (φ obliquity, θ tilt, ψ rotation).
+* **Lever arm.** The sensor may sit ``lever_arm_m`` (body frame) from the modelled point, e.g.
+  8–12 cm behind it on the sacrum: it then moves and accelerates with the pelvis rotation as well
+  (position ``R(t) r``, acceleration its second derivative), and the truth below follows the
+  sensor.
 * **Sensor.** Specific force ``(a − g)`` expressed in the pelvis frame, plus soft-tissue wobble (a
   damped ``wobble_hz`` oscillation, damping ratio ``wobble_damping``, excited at every contact with
   amplitude ``wobble_g_per_bw`` × impact amplitude, 80 % on up and 30 % on forward), then rotated
@@ -78,7 +82,7 @@ Times are on the sensor clock, like the recording's ``t_s``.
   (IC + contact/2), noise-free and without wobble, as the sensor would see it through its
   anti-alias filter (the output low-pass applied at the internal rate).
 * ``braking_mps``: ∫ of forward deceleration over stance, ``∫_IC^FC max(0, −a_fwd) dt``, with
-  ``a_fwd`` the world-horizontal forward acceleration of the pelvis.
+  ``a_fwd`` the world-horizontal forward acceleration of the sensor (noise-free, without wobble).
 * ``vertical_oscillation_cm``: peak-to-peak vertical (world) position of the sensor from this IC to
   the next IC.
 * ``pelvic_tilt_deg``: mean tilt from this IC to the next IC, relative to standing.
@@ -196,6 +200,7 @@ class SimParams:
     packet_samples: int = 6
     packet_loss_prob: float = 0.0
     step_jitter_pct: float = 1.0
+    lever_arm_m: tuple[float, float, float] = (0.0, 0.0, 0.0)  # sensor from the modelled point, body frame
     first_side: str = "left"
     with_gyro: bool = True
     metadata: dict[str, str] = field(default_factory=dict)
@@ -249,7 +254,8 @@ def random_grid_params(rng: np.random.Generator, running_s: float = 90.0, standi
     Cadence 150–195 spm; contact 180–320 ms (at most 80 % of the step so there is flight);
     left/right contact difference up to ±40 ms; impact amplitude 1–2 BW on one side and 1–2.5
     times that on the other; tilt 0–15°; drops 2–8°; random mount (uniform over rotations); 100–208 Hz;
-    noise, gyroscope bias (±3 dps per axis), clock drift (±100 ppm) and rare packet loss on.
+    noise, gyroscope bias (±3 dps per axis), clock drift (±100 ppm) and rare packet loss on; the
+    sensor 5–12 cm behind the modelled point (sacrum), ±3 cm up or down.
     """
     cadence = rng.uniform(150, 195)
     step_ms = 60000.0 / cadence
@@ -275,6 +281,7 @@ def random_grid_params(rng: np.random.Generator, running_s: float = 90.0, standi
         acc_noise_g=rng.uniform(0.003, 0.02), gyr_noise_dps=rng.uniform(0.1, 0.6),
         gyr_bias_dps=tuple(rng.uniform(-3, 3, 3)), clock_drift_ppm=rng.uniform(-100, 100),
         packet_loss_prob=rng.choice([0.0, 0.0005, 0.002]),
+        lever_arm_m=(float(rng.uniform(-0.12, -0.05)), 0.0, float(rng.uniform(-0.03, 0.03))),
         first_side=str(rng.choice(["left", "right"])),
     )
 
@@ -296,7 +303,7 @@ def demo_params() -> SimParams:
     return SimParams(
         phases=[Phase(10.0, "standing"), Phase(420.0, "running", base, mid),
                 Phase(180.0, "running", mid, late)],
-        rate_hz=100.0, R_sensor_from_body=mount_from_euler_deg(90.0, 12.0, 180.0),
+        rate_hz=100.0, R_sensor_from_body=mount_from_euler_deg(90.0, 12.0, 180.0), lever_arm_m=(-0.09, 0.0, 0.0),
         acc_noise_g=0.008, gyr_noise_dps=0.25, gyr_bias_dps=(0.8, -0.5, 0.3), clock_drift_ppm=40.0,
         metadata={"device": "formlab-sim", "placement": "sacrum", "subject_height_cm": "176",
                   "subject_mass_kg": "68", "license": "CC0-1.0"},
@@ -518,6 +525,11 @@ def simulate(params: SimParams, seed: int = 0) -> SimResult:
     omega_body_dps = _angular_velocity_dps(tilt, obliquity, rotation, fs)
 
     pelvis = Rotation.from_euler("ZYX", np.column_stack([rotation, tilt, obliquity]), degrees=True)
+    if np.any(np.asarray(params.lever_arm_m) != 0):  # the sensor sits off the modelled point
+        arm_m = pelvis.apply(np.asarray(params.lever_arm_m, dtype=float))
+        arm_mps2 = np.gradient(np.gradient(arm_m, 1.0 / fs, axis=0), 1.0 / fs, axis=0)
+        a_fwd, a_left, a_up = a_fwd + arm_mps2[:, 0], a_left + arm_mps2[:, 1], a_up + arm_mps2[:, 2]
+        z_m = z_m + arm_m[:, 2]
     f_world_g = np.column_stack([a_fwd, a_left, a_up + G_MPS2]) / G_MPS2
     f_body_g = pelvis.apply(f_world_g, inverse=True)
     wob = _wobble(steps, t, fs, params)
