@@ -56,6 +56,10 @@ from formlab.segmentation import segment
 MIN_STANDING_S = 2.0
 """Shortest standing moment used for gravity and gyro bias, s."""
 
+MAX_POSTURE_DIFF_DEG = 30.0
+"""A still moment whose vertical is further than this from the running (or walking) posture's
+mean vertical is not upright standing (sitting, lying, sensor off the body) and is not used."""
+
 DEAD_AXIS_STD_G = 1e-6
 """An accelerometer axis whose readings vary less than this (g) carries no signal."""
 
@@ -220,20 +224,35 @@ def calibrate(rec, bouts: pd.DataFrame | None = None, calibration_dir: str | Pat
             "the sensor measures in a plane only"
         )
 
-    standing = _choose_standing(bouts)
     running = bouts[bouts.activity == "running"]
     walking = bouts[bouts.activity == "walking"]
     moving = running if len(running) else walking
     moving_name = "running" if len(running) else "walking"
+    moving_sel = _whole_strides_mask(t_s, acc_g, moving) if len(moving) else None
+    moving_up = unit(acc_g[moving_sel].mean(axis=0)) if moving_sel is not None and moving_sel.any() else None
 
-    if standing is not None:
-        sel = _still_core(t_s, acc_g, gyr_dps, standing)
+    standing = None
+    rejected = []
+    for span in _standing_candidates(bouts):
+        sel = _still_core(t_s, acc_g, gyr_dps, span)
         up = unit(acc_g[sel].mean(axis=0))
-    elif len(moving):
-        sel = _whole_strides_mask(t_s, acc_g, moving)
-        up = unit(acc_g[sel].mean(axis=0))
+        if moving_up is not None and np.degrees(np.arccos(np.clip(up @ moving_up, -1, 1))) > MAX_POSTURE_DIFF_DEG:
+            rejected.append(span)
+            continue
+        standing = span
+        break
+    if rejected:
+        notes.append(
+            f"{len(rejected)} still moment(s) (first at {rejected[0][0]:.1f}-{rejected[0][1]:.1f} s) not used as "
+            f"standing: their vertical differs from the {moving_name} posture by more than "
+            f"{MAX_POSTURE_DIFF_DEG:.0f}° (sitting or lying?)"
+        )
+
+    if standing is None and moving_up is not None:
+        sel = moving_sel
+        up = moving_up
         notes.append(f"no standing moment found: vertical taken from the mean specific force over {moving_name}")
-    else:
+    elif standing is None:
         sel = np.ones(t_s.size, dtype=bool)
         up = unit(acc_g.mean(axis=0))
         notes.append("no standing moment and no walking or running found: vertical is the mean specific force")
@@ -342,19 +361,20 @@ def describe_mount(R: np.ndarray, forward_found: bool = True) -> str:
     return ", ".join(parts) + " (" + "; ".join(extra) + ")"
 
 
-def _choose_standing(bouts: pd.DataFrame) -> tuple[float, float] | None:
-    """The last standing bout ≥ MIN_STANDING_S before the first running bout, else the longest."""
+def _standing_candidates(bouts: pd.DataFrame) -> list[tuple[float, float]]:
+    """Standing bouts ≥ MIN_STANDING_S in order of preference: the last one before the first
+    running bout first (the posture right before running), then the others, longest first."""
     st = bouts[(bouts.activity == "standing") & (bouts.end_s - bouts.start_s >= MIN_STANDING_S)]
     if st.empty:
-        return None
+        return []
+    spans = [(float(a), float(b)) for a, b in zip(st.start_s, st.end_s)]
     run = bouts[bouts.activity == "running"]
+    first = []
     if len(run):
-        before = st[st.end_s <= run.start_s.min() + 1e-9]
-        if len(before):
-            row = before.iloc[-1]
-            return float(row.start_s), float(row.end_s)
-    row = st.loc[(st.end_s - st.start_s).idxmax()]
-    return float(row.start_s), float(row.end_s)
+        before = [sp for sp in spans if sp[1] <= run.start_s.min() + 1e-9]
+        first = before[-1:]
+    rest = sorted((sp for sp in spans if sp not in first), key=lambda sp: sp[0] - sp[1])
+    return first + rest
 
 
 STILL_ANGLE_DEG = 1.5
@@ -480,19 +500,23 @@ FORWARD_LOWPASS_HZ = 10.0
 
 
 def _forward_from_gait(t_s, acc_g, up, bouts) -> tuple[np.ndarray | None, float]:
-    """Forward axis and sign from ``cov(horizontal acc, d f_up / dt)`` over the bouts.
+    """Forward axis and sign from ``cov(horizontal acc, d f_up / dt)``, bout by bout.
 
-    Both signals are low-passed at ``FORWARD_LOWPASS_HZ``. Returns the unit forward vector
-    (sensor frame, perpendicular to ``up``) and the correlation magnitude that supports it.
+    Both signals are low-passed at ``FORWARD_LOWPASS_HZ``. Each bout gives a unit forward
+    vector (sensor frame, perpendicular to ``up``) and the correlation that supports it; bouts
+    with a correlation below ``MIN_FORWARD_CORRELATION`` (turning, irregular walking) are left
+    out and the others are averaged with weights correlation² × duration. Returns the forward
+    vector and the weighted mean correlation, or ``(None, 0)``.
+
     A narrow band around the step frequency was tried and rejected: at the fundamental the
     forward and vertical patterns are not in quadrature, and the simulator grid's forward error
     rose from ≤ 4° to > 60°.
     """
     fs = 1.0 / float(np.median(np.diff(t_s)))
     sos = signal.butter(2, min(FORWARD_LOWPASS_HZ / (fs / 2), 0.99), btype="low", output="sos")
-    cov = np.zeros(3)
-    var_h = 0.0
-    var_d = 0.0
+    total = np.zeros(3)
+    weights = 0.0
+    weighted_corr = 0.0
     for s, e in zip(bouts.start_s, bouts.end_s):
         i0, i1 = np.searchsorted(t_s, s), np.searchsorted(t_s, e, side="right")
         if i1 - i0 < 30:
@@ -503,14 +527,20 @@ def _forward_from_gait(t_s, acc_g, up, bouts) -> tuple[np.ndarray | None, float]
         horiz = horiz - horiz.mean(axis=0)
         d_up = np.gradient(f_up, t_s[i0:i1])
         d_up = d_up - d_up.mean()
-        cov += horiz.T @ d_up
-        var_h += float((horiz**2).sum())
-        var_d += float((d_up**2).sum())
-    norm = np.linalg.norm(cov)
-    if norm == 0.0 or var_h == 0.0 or var_d == 0.0:
+        cov = horiz.T @ d_up
+        scale = math.sqrt(float((horiz**2).sum()) * float((d_up**2).sum()))
+        if scale == 0.0 or np.linalg.norm(cov) == 0.0:
+            continue
+        corr = float(np.linalg.norm(cov)) / scale
+        if corr < MIN_FORWARD_CORRELATION:
+            continue
+        weight = corr**2 * (e - s)
+        total += weight * (-cov / np.linalg.norm(cov))
+        weights += weight
+        weighted_corr += weight * corr
+    if weights == 0.0 or np.linalg.norm(total) < 1e-9:
         return None, 0.0
-    corr = norm / math.sqrt(var_h * var_d)
-    return -cov / norm, corr
+    return unit(total - (total @ up) * up), weighted_corr / weights
 
 
 def _any_horizontal(up: np.ndarray) -> np.ndarray:

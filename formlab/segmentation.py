@@ -6,21 +6,24 @@ Model (per 0.25 s frame, features over a centred window):
   within a few hundredths of 1 g. Walking (step frequency 1.4-2.3 Hz) has double support: ``|f|``
   stays within roughly 0.6-1.6 g, standard deviation 0.05-0.3 g. Running (2.3-3.5 Hz) has flight
   phases where ``|f|`` falls towards 0 g and impact/mid-stance peaks of 2-4 g, so its standard
-  deviation exceeds about 0.35 g and a sizeable share of samples lies below 0.5 g.
+  deviation exceeds about 0.35 g and a sizeable share of samples lies below 0.5 g (flight) or
+  above 2 g (impacts; a loosely worn sensor wobbles through the flight phase, as in the SisFall
+  waist recordings).
   (Thresholds from the published ranges of trunk accelerations in walking and running, e.g.
   Moe-Nilssen & Helbostad 2004 for walking, Lee et al. 2010 and the waist/sacrum recordings in
   ``../shared/data`` for running; checked on every real file there.)
 * The step frequency is the strongest spectral peak of ``|f|`` between 1 and 4 Hz (short-time
-  Fourier transform of ``|f|`` decimated to about 25 Hz, 4 s Hann windows every 0.5 s); its share of the band
-  power measures how periodic the movement is.
+  Fourier transform of ``|f|`` decimated to about 25 Hz, 4 s Hann windows every 0.5 s); its
+  share of the band power measures how periodic the movement is.
 * The gyroscope, when present, confirms stillness (spread of the angular rate, which is free of
   the unknown gyro bias) and finds turns: the angular rate about the gravity direction (the
   low-passed direction of ``f``), low-passed at 0.5 Hz so the pelvis' stride-rate yaw oscillation
   cancels, sustained above 30 °/s through at least 45° of heading change.
 
 Frames are labelled, a 1.25 s majority filter removes flicker, runs shorter than a minimum
-length are merged into their neighbours, and bouts are split at turns and at recording gaps
-longer than 0.25 s (``docs`` spec: no interpolation across such gaps). The whole recording is
+length are merged into their neighbours, borders are refined to the sample, running bouts are
+split at turns (the turn itself becomes ``other``), and all bouts at recording gaps longer than
+0.25 s (``docs`` spec: no interpolation across such gaps). The whole recording is
 covered: anything not standing, walking or running is ``other``.
 
 Everything is vectorised (``scipy.ndimage`` moving windows, ``scipy.signal.stft``) except a
@@ -47,10 +50,13 @@ STILL_GYR_SPREAD_DPS = 6.0
 RUN_ACC_STD_G = 0.35
 RUN_LOW_SHARE = 0.04
 LOW_FORCE_G = 0.5
+HIGH_FORCE_G = 2.0
+RUN_HIGH_SHARE = 0.04
 WALK_ACC_STD_G = 0.04
 RUN_STEP_HZ = (2.0, 4.0)
 WALK_STEP_HZ = (1.2, 2.5)
 MIN_PERIODICITY = 0.15
+WALK_SUBHARMONIC = 0.3
 TURN_RATE_DPS = 30.0
 TURN_MIN_DEG = 45.0
 
@@ -100,6 +106,7 @@ def _classify_frames(acc_g: np.ndarray, gyr_dps: np.ndarray | None, fs: float):
     var = ndimage.uniform_filter1d(mag**2, win, mode="nearest") - mean**2
     acc_std = np.sqrt(np.clip(var, 0.0, None))[frame_idx]
     low_share = ndimage.uniform_filter1d((mag < LOW_FORCE_G).astype(float), win, mode="nearest")[frame_idx]
+    high_share = ndimage.uniform_filter1d((mag > HIGH_FORCE_G).astype(float), win, mode="nearest")[frame_idx]
 
     short = max(3, int(round(1.0 * fs)))
     m1 = ndimage.uniform_filter1d(mag, short, mode="nearest")
@@ -111,12 +118,13 @@ def _classify_frames(acc_g: np.ndarray, gyr_dps: np.ndarray | None, fs: float):
         spread = np.sqrt(np.clip(gv, 0.0, None).sum(axis=1))[frame_idx]
         still &= spread < STILL_GYR_SPREAD_DPS
 
-    step_hz, periodicity = _step_frequency(mag, fs, frame_idx)
+    step_hz, periodicity, subharmonic = _step_frequency(mag, fs, frame_idx)
+    walk_hz = np.where((step_hz > WALK_STEP_HZ[1]) & (subharmonic > WALK_SUBHARMONIC), step_hz / 2, step_hz)
 
     labels = np.full(frame_idx.size, "other", dtype=object)
     running = (
         (acc_std > RUN_ACC_STD_G)
-        & (low_share > RUN_LOW_SHARE)
+        & ((low_share > RUN_LOW_SHARE) | (high_share > RUN_HIGH_SHARE))
         & (step_hz >= RUN_STEP_HZ[0])
         & (step_hz <= RUN_STEP_HZ[1])
         & (periodicity > MIN_PERIODICITY)
@@ -124,8 +132,8 @@ def _classify_frames(acc_g: np.ndarray, gyr_dps: np.ndarray | None, fs: float):
     walking = (
         (acc_std > WALK_ACC_STD_G)
         & (acc_std <= RUN_ACC_STD_G)
-        & (step_hz >= WALK_STEP_HZ[0])
-        & (step_hz <= WALK_STEP_HZ[1])
+        & (walk_hz >= WALK_STEP_HZ[0])
+        & (walk_hz <= WALK_STEP_HZ[1])
         & (periodicity > MIN_PERIODICITY)
     )
     labels[walking] = "walking"
@@ -135,7 +143,8 @@ def _classify_frames(acc_g: np.ndarray, gyr_dps: np.ndarray | None, fs: float):
 
 
 def _step_frequency(mag: np.ndarray, fs: float, frame_idx: np.ndarray):
-    """Dominant frequency of ``|f|`` in 1-4 Hz and its share of the 0.5-8 Hz power, per frame."""
+    """Per frame: dominant frequency of ``|f|`` in 1-4 Hz, its share of the 0.5-8 Hz power, and
+    the power at half that frequency relative to it (slow walking often peaks at its harmonic)."""
     q = max(1, int(fs // 25))
     x = mag - mag.mean()
     if q > 1:
@@ -151,24 +160,27 @@ def _step_frequency(mag: np.ndarray, fs: float, frame_idx: np.ndarray):
         boundary="even", padded=True, detrend="constant",
     )
     power = np.abs(z) ** 2
-    band = (freqs >= 1.0) & (freqs <= 4.0)
+    band = np.flatnonzero((freqs >= 1.0) & (freqs <= 4.0))
     total = (freqs >= 0.5) & (freqs <= 8.0)
+    peak = band[0] + np.argmax(power[band], axis=0)
     # spectral leakage of a 4 s Hann window spreads a line over ~0.5 Hz: sum the peak's lobe
-    peak = np.argmax(power[band], axis=0)
-    band_f = freqs[band]
-    step_hz_frames = band_f[peak]
     lobe = max(1, int(round(0.25 / (freqs[1] - freqs[0]))))
-    band_power = power[band]
-    cum = np.vstack([np.zeros((1, band_power.shape[1])), np.cumsum(band_power, axis=0)])
-    lo = np.clip(peak - lobe, 0, band_power.shape[0])
-    hi = np.clip(peak + lobe + 1, 0, band_power.shape[0])
-    cols = np.arange(band_power.shape[1])
-    lobe_power = cum[hi, cols] - cum[lo, cols]
-    periodicity_frames = lobe_power / np.maximum(power[total].sum(axis=0), 1e-12)
+    cum = np.vstack([np.zeros((1, power.shape[1])), np.cumsum(power, axis=0)])
+    cols = np.arange(power.shape[1])
+
+    def lobe_power(center):
+        lo = np.clip(center - lobe, 0, power.shape[0])
+        hi = np.clip(center + lobe + 1, 0, power.shape[0])
+        return cum[hi, cols] - cum[lo, cols]
+
+    peak_power = lobe_power(peak)
+    periodicity_frames = peak_power / np.maximum(power[total].sum(axis=0), 1e-12)
+    sub_frames = lobe_power(np.round(peak / 2).astype(int)) / np.maximum(peak_power, 1e-12)
     frame_t = frame_idx / fs
-    step_hz = np.interp(frame_t, times, step_hz_frames)
+    step_hz = np.interp(frame_t, times, freqs[peak])
     periodicity = np.interp(frame_t, times, periodicity_frames)
-    return step_hz, periodicity
+    subharmonic = np.interp(frame_t, times, sub_frames)
+    return step_hz, periodicity, subharmonic
 
 
 def _majority_filter(labels: np.ndarray, width: int) -> np.ndarray:
@@ -297,13 +309,14 @@ def _turn_spans(t_s, acc_g, gyr_dps, fs) -> list[tuple[float, float]]:
 
 
 def _apply_cuts(starts, ends, acts, gap_spans, turn_spans):
-    """Split bouts at gaps (the gap becomes a hole) and turns (the turn becomes ``other``)."""
+    """Split bouts at gaps (the gap becomes a hole) and running bouts at turns (the turn becomes
+    ``other``). Walking keeps its turns, as walking bouts do in Mobilise-D."""
     pieces = list(zip(starts, ends, acts))
     for spans, fill in ((turn_spans, "other"), (gap_spans, None)):
         for c0, c1 in spans:
             nxt = []
             for p0, p1, a in pieces:
-                if c1 <= p0 or c0 >= p1:
+                if c1 <= p0 or c0 >= p1 or (fill is not None and a != "running"):
                     nxt.append((p0, p1, a))
                     continue
                 if c0 > p0:

@@ -224,3 +224,14 @@ def test_run_calibrate_writes_the_device_file(tmp_path, capsys):
     loaded = DeviceCalibration.load(out)
     assert np.allclose(loaded.acc_bias_g, [0.01, 0.0, -0.02], atol=1e-3)
     assert "6 holds" in capsys.readouterr().out
+
+
+def test_still_moment_far_from_running_posture_is_not_standing():
+    s = synth_session(plan=(("standing", 5.0), ("running", 20.0)), rate_hz=100.0)
+    rec = s.recording
+    lying = rec.t_s < 5.0
+    rec.acc_g[lying] = Rotation.from_euler("y", 60, degrees=True).apply(rec.acc_g[lying])
+    cal = calibrate(rec)
+    assert not cal.standing_found
+    assert any("not used as standing" in n and "sitting or lying" in n for n in cal.notes)
+    assert np.allclose(cal.up_sensor, [0, 0, 1], atol=0.02)
