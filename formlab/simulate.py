@@ -68,7 +68,16 @@ mid-stance, there is a flight phase, and the vertical motion is periodic).
 
 A session is a list of :class:`Phase` (standing, walking or running), each with a duration and
 :class:`Runner` parameters that ramp linearly from ``start`` to ``end`` within the phase: speed
-stages, fatigue drift and problems that appear late in a run are phases.
+stages, fatigue drift and problems that appear late in a run are phases. For example, a warm-up
+walk, two speed stages and a right-side impact that grows in the last three minutes::
+
+    easy = Runner(cadence_spm=166, contact_ms=255, speed_mps=3.0)
+    fast = dataclasses.replace(easy, cadence_spm=174, contact_ms=235, speed_mps=3.6)
+    tired = dataclasses.replace(fast, impact_right_bw=3.2, tilt_deg=11)
+    params = SimParams(phases=[Phase(10, "standing"), Phase(60, "walking", WALKER),
+                               Phase(300, "running", easy), Phase(120, "running", fast),
+                               Phase(180, "running", fast, tired)], rate_hz=104)
+    result = simulate(params, seed=1)
 
 Truth (per step, from the noise-free generated signals, never from the parameters)
 -----------------------------------------------------------------------------------
@@ -91,7 +100,7 @@ Times are on the sensor clock, like the recording's ``t_s``.
   (this IC to the IC two steps later), as a positive number (empty when the stride is incomplete).
 * ``tilt_range_deg``, ``rotation_range_deg``: peak-to-peak tilt / rotation over the same stride.
 * ``activity`` (running/walking), ``bout`` (0, 1, ...), ``in_gap`` (a lost packet falls between
-  this IC and the next one).
+  this IC and the next one), ``speed_mps`` (the belt speed parameter of that step, if any).
 
 The truth summary (:func:`truth_summary`) has the SUMMARY.json metric keys: medians over running
 steps per side, ``mean`` = (left + right) / 2, balance = left / (left + right) × 100.
@@ -609,7 +618,7 @@ class _Truth:
 
 TRUTH_COLUMNS = ["t_ic_s", "t_fc_s", "side", "step_time_s", "contact_ms", "impact_g", "braking_mps",
                  "vertical_oscillation_cm", "pelvic_tilt_deg", "pelvic_drop_deg", "tilt_range_deg",
-                 "rotation_range_deg", "activity", "bout", "in_gap"]
+                 "rotation_range_deg", "activity", "bout", "in_gap", "speed_mps"]
 
 
 def _contact_runs(force: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
@@ -652,7 +661,8 @@ def truth_steps(steps: list[_Step], sig: _Truth, lost_t_s: np.ndarray) -> pd.Dat
         braking = float(np.clip(-sig.a_fwd[i0:i_fc], 0, None).sum() / fs)
         row = {"t_ic_s": t_ic[k] * sig.drift, "t_fc_s": t_fc[k] * sig.drift, "side": s.side,
                "contact_ms": (t_fc[k] - t_ic[k]) * sig.drift * 1000.0, "impact_g": impact,
-               "braking_mps": braking, "activity": s.activity, "bout": int(s.bout)}
+               "braking_mps": braking, "activity": s.activity, "bout": int(s.bout),
+               "speed_mps": float("nan") if s.runner.speed_mps is None else float(s.runner.speed_mps)}
         nan = float("nan")
         row.update(step_time_s=nan, vertical_oscillation_cm=nan, pelvic_tilt_deg=nan, pelvic_drop_deg=nan,
                    tilt_range_deg=nan, rotation_range_deg=nan, in_gap=False)
@@ -681,7 +691,9 @@ def _median(series: pd.Series) -> float | None:
 
 
 def truth_summary(truth: pd.DataFrame, speed_mps: float | None = None) -> dict:
-    """SUMMARY.json-style metrics of the truth: medians over running steps (see module doc)."""
+    """SUMMARY.json-style metrics of the truth: medians over running steps (see module doc).
+
+    Step length is belt speed × step time: ``speed_mps`` when given, else each step's own speed."""
     run = truth[truth["activity"] == "running"]
     left, right = run[run["side"] == "left"], run[run["side"] == "right"]
 
@@ -701,7 +713,11 @@ def truth_summary(truth: pd.DataFrame, speed_mps: float | None = None) -> dict:
     asym = (100.0 * abs(impact["right"] - impact["left"]) / impact["mean"]
             if impact["mean"] is not None else None)
     oscillation = _median(run["vertical_oscillation_cm"])
-    step_length = speed_mps * float(step_time.median()) if (speed_mps and len(step_time)) else None
+    if speed_mps:
+        step_length = speed_mps * float(step_time.median()) if len(step_time) else None
+    else:  # speed stages: each step's own belt speed
+        lengths = (run["speed_mps"] * run["step_time_s"]).dropna() if "speed_mps" in run else pd.Series([], dtype=float)
+        step_length = float(lengths.median()) if len(lengths) else None
     ratio = (100.0 * oscillation / 100.0 / step_length) if (step_length and oscillation is not None) else None
     return {
         "running": {"start_s": float(run["t_ic_s"].min()) if len(run) else None,
