@@ -76,6 +76,8 @@ def test_rule_fires_on_a_runner_with_that_problem(rule):
     assert (f["metric"], f["whole_run"]) == (metric, True)
     assert f["severity"] in severities
     assert f["sources"] and f["advice"]
+    if metric != "contact_balance_offset_pct":  # per-step metrics: most steps show the problem
+        assert f["evidence"]["steps"]["beyond_threshold_pct"] > 50.0
 
 
 def test_pelvic_drop_names_the_weak_side():
