@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from formlab.metrics import METRICS, band_of
@@ -12,15 +13,25 @@ from formlab.metrics import METRICS, band_of
 _BAND_STYLE = {"purple": "magenta", "blue": "blue", "green": "green", "orange": "dark_orange", "red": "red"}
 
 
+STAGES = ("reading", "segmenting", "calibrating", "orientation", "steps", "metrics", "rules", "report")
+
+
 @contextmanager
 def stage_progress(name: str, quiet: bool = False):
-    """Yield a ``progress(stage)`` callback that shows the running stage on stderr."""
+    """Yield a ``progress(stage)`` callback driving a progress bar over the analysis stages (stderr)."""
     if quiet:
         yield lambda stage: None
         return
-    console = Console(stderr=True)
-    with console.status(f"{name}: starting") as status:
-        yield lambda stage: status.update(f"{name}: {stage}")
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[stage]}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(name, total=len(STAGES), stage="starting")
+
+        def progress(stage: str) -> None:
+            done = STAGES.index(stage) if stage in STAGES else 0
+            bar.update(task, completed=done, stage=stage)
+
+        yield progress
 
 
 def _fmt(value, digits: int = 1) -> str:
