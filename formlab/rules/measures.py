@@ -17,6 +17,7 @@ Nothing here guesses: a metric that the analysis left ``null`` reads as missing 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -324,8 +325,9 @@ def _registry() -> dict[str, Measure]:
         _level("ground_contact_ms", "ground contact time", "ms", 0, ("ground_contact_ms", "mean"),
                "needs toe-off detection", ("contact_ms", "ground_contact_ms"),
                _step_column("contact_ms")),
-        _level("braking_mps", "braking per step", "m/s", 2, ("braking_mps", "mean"),
-               "needs the forward axis", ("braking_mps",), _step_column("braking_mps")),
+        _needs_forward(_level("braking_mps", "braking per step", "m/s", 2,
+                              ("braking_mps", "mean"), "needs the forward axis", ("braking_mps",),
+                              _step_column("braking_mps"))),
         _level("vertical_oscillation_cm", "vertical oscillation", "cm", 1,
                ("vertical_oscillation_cm",), "needs running steps", ("vertical_oscillation_cm",),
                _step_column("vertical_oscillation_cm")),
@@ -365,6 +367,19 @@ def _registry() -> dict[str, Measure]:
     out["pelvic_drop_left_deg"] = _with_side(out["pelvic_drop_left_deg"], "left")
     out["pelvic_drop_right_deg"] = _with_side(out["pelvic_drop_right_deg"], "right")
     return out
+
+
+def _needs_forward(m: Measure) -> Measure:
+    """Braking is judged only when calibration found the running direction; otherwise the
+    'forward' axis is an arbitrary horizontal one (``summary.calibration.forward_found``)."""
+
+    def read(inp: Inputs) -> Reading:
+        if (inp.summary.get("calibration") or {}).get("forward_found") is False:
+            return Reading(None, "the forward direction was not found in calibration, so braking "
+                                 "along it is not judged")
+        return m.read(inp)
+
+    return dataclasses.replace(m, read=read)
 
 
 def _with_side(m: Measure, side: str) -> Measure:

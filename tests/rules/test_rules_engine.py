@@ -264,3 +264,12 @@ def test_reason_quotes_the_analysis_note_when_one_explains_the_null():
     assert missing[("high_bounce", "vertical_ratio_pct")].endswith(
         "is null in the summary: treadmill speed unknown (metadata treadmill_speed_mps or "
         "--speed): step length and vertical ratio are null")
+
+
+def test_braking_is_not_judged_without_a_forward_direction():
+    s = summary(braking_mps__mean=0.6)
+    s["calibration"] = {"standing_found": True, "forward_found": False}
+    a = HandBuilt(s, windows=windows())
+    assert [f["rule"] for f in evaluate(a, load_catalogue())] == []
+    reasons = {m["metric"]: m["reason"] for m in unevaluated(a, load_catalogue())}
+    assert "forward direction was not found" in reasons["braking_mps"]
