@@ -280,6 +280,28 @@ def _incline_pct(inp: Inputs) -> Reading:
                          "(incline_pct or incline_deg)")
 
 
+SPEED_TOLERANCE_MPS = 0.05
+"""Treadmill speeds closer than this count as the same pace (as in formlab.report.speed)."""
+
+
+def _window_speeds(inp: Inputs) -> tuple[float, float] | None:
+    """Median treadmill speed over the steps of the first and of the last drift window, when the
+    steps carry a ``speed_mps`` column (speed stages); ``None`` otherwise."""
+    steps = inp.valid_steps()
+    if steps is None or "speed_mps" not in steps.columns or inp.windows is None:
+        return None
+    t = pd.to_numeric(steps["t_ic_s"], errors="coerce")
+    speed = pd.to_numeric(steps["speed_mps"], errors="coerce")
+    out = []
+    for row in (0, len(inp.windows) - 1):
+        start, end = inp.windows["start_s"].iloc[row], inp.windows["end_s"].iloc[row]
+        inside = speed[(t >= start) & (t < end)].dropna()
+        if inside.empty:
+            return None
+        out.append(float(inside.median()))
+    return out[0], out[1]
+
+
 def _change(base: "Measure") -> tuple[Callable[[Inputs], Reading],
                                       Callable[[Inputs], pd.Series | None]]:
     """Reader and window series of the drift of ``base``: each window minus the first window."""
@@ -304,6 +326,11 @@ def _change(base: "Measure") -> tuple[Callable[[Inputs], Reading],
         if len(finite) < 2:
             return Reading(None, f"needs at least 2 drift windows with {base.name}; "
                                  f"the run has {len(finite)}")
+        speeds = _window_speeds(inp)
+        if speeds is not None and abs(speeds[1] - speeds[0]) > SPEED_TOLERANCE_MPS:
+            return Reading(None, f"the treadmill speed changed ({speeds[0]:.2f} → "
+                                 f"{speeds[1]:.2f} m/s between the first and last window): "
+                                 "a change there is pace, not fatigue")
         return Reading(float(finite.iloc[-1] - finite.iloc[0]))
 
     return read, windows

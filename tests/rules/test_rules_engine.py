@@ -273,3 +273,17 @@ def test_braking_is_not_judged_without_a_forward_direction():
     assert [f["rule"] for f in evaluate(a, load_catalogue())] == []
     reasons = {m["metric"]: m["reason"] for m in unevaluated(a, load_catalogue())}
     assert "forward direction was not found" in reasons["braking_mps"]
+
+
+def test_drift_is_not_judged_across_a_speed_change():
+    w = windows(cadence_spm=[172, 172, 178, 180, 181])
+    st = steps(n=1600, step_s=0.375)  # 10 ... 610 s
+    st["speed_mps"] = [3.0] * 800 + [3.5] * 800
+    a = HandBuilt(summary(), st, w)
+    assert evaluate(a, load_catalogue()) == []
+    reasons = {m["metric"]: m["reason"] for m in unevaluated(a, load_catalogue())}
+    assert "the treadmill speed changed (3.00 → 3.50 m/s" in reasons["cadence_spm_change"]
+    st["speed_mps"] = 3.0  # same pace all along: the drop is judged
+    w = windows(cadence_spm=[172, 172, 168, 166, 164])
+    f = only(evaluate(HandBuilt(summary(), st, w), load_catalogue()), "fatigue_fade")
+    assert (f["metric"], f["value"], f["span_s"]) == ("cadence_spm_change", -8.0, [490.0, 610.0])
