@@ -8,7 +8,7 @@ compared as they are shown (rounded to the metric's display decimals), so a mess
 - A *level* metric is first judged on the whole run (SUMMARY.json). When the whole run passes, the
   drift windows are judged: a problem that shows in consecutive windows covering at least
   ``settings.window_min_span_s`` (say, only late in the run) is reported at the highest severity
-  that is sustained that long, with its time span and the median over those windows.
+  (watch or flag) sustained that long, with its time span and the median over those windows.
 - A *change* metric (fatigue drift) is the last window minus the first; its span starts at the
   earliest window from which every later window is beyond the threshold.
 - A *context* metric (treadmill incline) is judged once.
