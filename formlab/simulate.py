@@ -369,8 +369,9 @@ def _timeline(params: SimParams, rng: np.random.Generator) -> list[_Step]:
 # generation at the internal rate
 
 
-def _stance_slice(t0: float, dur: float, fs: float, n: int) -> tuple[slice, np.ndarray]:
-    i0 = int(np.ceil(t0 * fs))
+def _window(t0: float, dur: float, fs: float, n: int) -> tuple[slice, np.ndarray]:
+    """Internal samples in ``[t0, t0 + dur)`` and their fraction ``u`` of the window."""
+    i0 = max(int(np.ceil(t0 * fs)), 0)
     i1 = min(int(np.ceil((t0 + dur) * fs)), n)
     u = (np.arange(i0, i1) / fs - t0) / dur
     return slice(i0, i1), u
@@ -385,13 +386,13 @@ def _moving_mask(steps: list[_Step], t: np.ndarray) -> np.ndarray:
 
 
 def _forces(steps, t, fs):
-    """Per-foot vertical force (BW), world forward and left accelerations (m/s²), wobble (g)."""
+    """Per-foot vertical force (BW), world forward and left accelerations (m/s²)."""
     n = t.size
     foot = {"left": np.zeros(n), "right": np.zeros(n)}
     a_fwd = np.zeros(n)
     a_left = np.zeros(n)
     for s in steps:
-        sl, u = _stance_slice(s.t_ic, s.contact_s, fs, n)
+        sl, u = _window(s.t_ic, s.contact_s, fs, n)
         walking = s.activity == "walking"
         shape = np.sin(np.pi * u)
         shape_impulse = 2.0 * s.contact_s / np.pi
@@ -411,7 +412,7 @@ def _forces(steps, t, fs):
         propulsion_amp = braking_amp + np.pi * fwd_impact_mps2 * IMPACT_WIDTH_S / (2.0 * s.contact_s)
         flight_s = s.step_s - s.contact_s
         if flight_s > 0 and s.runner.flight_fwd_g > 0:
-            sl_f, u_f = _stance_slice(s.t_ic + s.contact_s, flight_s, fs, n)
+            sl_f, u_f = _window(s.t_ic + s.contact_s, flight_s, fs, n)
             flight_mps2 = s.runner.flight_fwd_g * G_MPS2
             a_fwd[sl_f] -= flight_mps2 * np.sin(np.pi * u_f)
             propulsion_amp += np.pi * (flight_mps2 * 2.0 * flight_s / np.pi) / s.contact_s
@@ -431,7 +432,7 @@ def _wobble(steps, t, fs, params: SimParams) -> np.ndarray:
     wd = wn * np.sqrt(1 - zeta**2)
     length_s = 5.0 / (zeta * wn)
     for s in steps:
-        sl, u = _stance_slice(s.t_ic, length_s, fs, n)
+        sl, u = _window(s.t_ic, length_s, fs, n)
         tau = u * length_s
         out[sl] += params.wobble_g_per_bw * s.runner.impact_bw(s.side) * np.exp(-zeta * wn * tau) * np.sin(wd * tau)
     return out
@@ -494,11 +495,11 @@ def _angles(steps, t, fs):
             start_s, length_s = start_s - margin_s, length_s + margin_s
         if k + 1 == len(steps) or steps[k + 1].bout != s.bout:
             length_s += margin_s
-        sl, u = _stance_slice(max(start_s, 0.0), length_s - (max(start_s, 0.0) - start_s), fs, n)
-        u = (np.arange(sl.start, sl.stop) / fs - s.t_ic) / s.step_s
+        sl, _ = _window(start_s, length_s, fs, n)
+        u = (np.arange(sl.start, sl.stop) / fs - s.t_ic) / s.step_s  # step phase, beyond [0, 1) in the ramps
         step_cos[sl] = np.cos(2 * np.pi * u)
         rot_wave[sl] = -side_sign * np.cos(np.pi * u)
-        sl_c, u_c = _stance_slice(s.t_ic, s.contact_s, fs, n)
+        sl_c, u_c = _window(s.t_ic, s.contact_s, fs, n)
         drop = s.runner.drop_left_deg if s.side == "left" else s.runner.drop_right_deg
         obliquity[sl_c] += side_sign * drop * np.sin(np.pi * u_c) ** 2
     tilt = tilt_mean - tilt_half * step_cos
@@ -621,7 +622,7 @@ TRUTH_COLUMNS = ["t_ic_s", "t_fc_s", "side", "step_time_s", "contact_ms", "impac
                  "rotation_range_deg", "activity", "bout", "in_gap", "speed_mps"]
 
 
-def _contact_runs(force: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+def _contact_runs(force: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end indices (exclusive) of the runs where ``force > 0``."""
     on = np.concatenate([[False], force > 1e-9, [False]])
     edges = np.flatnonzero(np.diff(on.astype(np.int8)))
@@ -640,7 +641,7 @@ def _zero_crossing_s(force: np.ndarray, i: int, direction: int, fs: float) -> fl
 def truth_steps(steps: list[_Step], sig: _Truth, lost_t_s: np.ndarray) -> pd.DataFrame:
     """Per-step truth from the noise-free signals (definitions in the module docstring)."""
     fs = sig.fs
-    runs = {side: _contact_runs(f, fs) for side, f in sig.foot.items()}
+    runs = {side: _contact_runs(f) for side, f in sig.foot.items()}
     rows = []
     ic_idx, fc_idx = [], []
     for s in steps:
