@@ -89,3 +89,27 @@ def test_grid_sessions_are_reproducible_one_by_one():
     assert a.phases[-1].start == b.phases[-1].start
     assert np.array_equal(a.R_sensor_from_body, b.R_sensor_from_body)
     assert a.phases[-1].start != c.phases[-1].start
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_times = st.lists(st.floats(0, 100, allow_nan=False), max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_times, _times, st.floats(0.001, 1.0))
+def test_matching_is_one_to_one_and_within_tolerance(detected, reference, tolerance):
+    i_d, i_r = match_events(detected, reference, tolerance)
+    assert len(set(i_d)) == len(i_d) and len(set(i_r)) == len(i_r)
+    assert all(abs(detected[i] - reference[j]) <= tolerance for i, j in zip(i_d, i_r))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(-0.02, 0.02), min_size=1, max_size=30))
+def test_jittered_copies_of_well_separated_events_all_match(jitter):
+    reference = np.arange(len(jitter)) * 0.3
+    detected = reference + np.array(jitter)
+    i_d, i_r = match_events(detected[::-1], reference, 0.05)
+    assert len(i_r) == len(reference)
+    assert list(i_r) == list(range(len(reference)))
+    assert list(len(reference) - 1 - i_d) == list(range(len(reference)))
