@@ -56,7 +56,7 @@ WALK_ACC_STD_G = 0.04
 RUN_STEP_HZ = (2.0, 4.0)
 WALK_STEP_HZ = (1.2, 2.5)
 MIN_PERIODICITY = 0.15
-WALK_SUBHARMONIC = 0.3
+WALK_SUBHARMONIC = 0.1
 TURN_RATE_DPS = 30.0
 TURN_MIN_DEG = 45.0
 
@@ -238,14 +238,18 @@ def _merge_short(starts, ends, acts):
 
 REFINE_S = 1.5
 """Boundaries are refined at sample level within this distance of the frame-level border, s."""
+FLIGHT_G = 0.3
+IMPACT_G = 1.6
 
 
 def _refine_boundaries(starts, ends, acts, t_s, mag, fs) -> None:
     """Move each border to where the signal actually changes (in place).
 
-    Running starts at its first step: the first sample, searched from the far side of the
-    frame-level border, with an impact-sized force (> 1.6 g) or a flight phase (< 0.5 g); it ends
-    after its last one. Standing ends where ``|f|`` (0.1 s average) first leaves 1 g ± 0.05 g
+    Running starts at its first step: the earliest flight phase (``|f|`` < 0.3 g) near the
+    frame-level border after which flight phases recur at least every 0.6 s; impact-sized forces
+    (> 1.6 g) count as well when the running side shows no flight phases and the other side is
+    not walking (heel strikes can exceed 1.6 g). From a flight phase the border steps back over
+    the first stance to its initial contact. Running ends after the last stance in the same way. Standing ends where ``|f|`` (0.1 s average) first leaves 1 g ± 0.05 g
     relative to the standing mean, and starts after the last such sample.
     """
     smooth = ndimage.uniform_filter1d(mag, max(1, int(round(0.1 * fs))), mode="nearest")
@@ -259,17 +263,29 @@ def _refine_boundaries(starts, ends, acts, t_s, mag, fs) -> None:
             continue
         new = None
         if b == "running" or a == "running":
-            hit = (mag[idx] > 1.6) | (mag[idx] < LOW_FORCE_G)
+            # flight phases mark running; impacts too, unless the other side is walking
+            # (heel strikes can exceed 1.6 g) or the running side has clear flight phases
+            flight = mag[idx] < FLIGHT_G
+            run_side = t_s[idx] >= border if b == "running" else t_s[idx] < border
+            other = a if b == "running" else b
+            if other == "walking" or np.count_nonzero(flight & run_side) >= 2:
+                hit = flight
+            else:
+                hit = flight | (mag[idx] > IMPACT_G)
             hits = np.flatnonzero(hit)
             if b == "running" and a != "running" and hits.size:
                 # the earliest hit after which hits recur at least every 0.6 s
                 long_gap = np.flatnonzero(np.diff(t_s[idx][hits]) > 0.6)
-                k = hits[long_gap[-1] + 1] if long_gap.size else hits[0]
-                new = t_s[idx][k] - 0.5 / fs
+                k = idx[hits[long_gap[-1] + 1] if long_gap.size else hits[0]]
+                if hit is flight:
+                    k = _across_stance(mag, k, -1, fs)
+                new = t_s[k] - 0.5 / fs
             elif a == "running" and b != "running" and hits.size:
                 long_gap = np.flatnonzero(np.diff(t_s[idx][hits]) > 0.6)
-                k = hits[long_gap[0]] if long_gap.size else hits[-1]
-                new = t_s[idx][k] + 0.5 / fs
+                k = idx[hits[long_gap[0]] if long_gap.size else hits[-1]]
+                if hit is flight:
+                    k = _across_stance(mag, k, +1, fs)
+                new = t_s[k] + 0.5 / fs
         elif a == "standing" or b == "standing":
             still_side = idx[t_s[idx] < border] if a == "standing" else idx[t_s[idx] >= border]
             if still_side.size:
@@ -281,6 +297,26 @@ def _refine_boundaries(starts, ends, acts, t_s, mag, fs) -> None:
         if new is not None and starts[i] < new < ends[i + 1]:
             ends[i] = float(new)
             starts[i + 1] = float(new)
+
+
+STANCE_G = 1.15
+
+
+def _across_stance(mag: np.ndarray, k: int, direction: int, fs: float) -> int:
+    """From flight sample ``k``, step over the flight and the adjacent stance (``|f|`` >
+    ``STANCE_G``, starting within 50 ms of the flight) backwards (``direction`` -1: to the first
+    contact) or forwards (+1: to the last toe-off); at most 0.5 s. Returns the sample reached."""
+    n = int(0.5 * fs)
+    seg = mag[max(0, k - n):k][::-1] if direction < 0 else mag[k + 1:k + 1 + n]
+    in_flight = seg < FLIGHT_G
+    i = int(np.argmin(in_flight)) if not in_flight.all() else seg.size
+    edge = seg[i:i + max(1, int(0.05 * fs))] > STANCE_G
+    if not edge.any():
+        return k
+    i += int(np.argmax(edge))
+    stance = seg[i:] > STANCE_G
+    i += int(np.argmin(stance)) if not stance.all() else stance.size
+    return int(np.clip(k + direction * i, 0, mag.size - 1))
 
 
 def _turn_spans(t_s, acc_g, gyr_dps, fs) -> list[tuple[float, float]]:
