@@ -104,6 +104,7 @@ class DashboardState:
     samples_lost: int = 0
     gaps: int = 0
     latency_s: float | None = None
+    newest_t_s: float | None = None  # sensor time of the newest sample this state includes
 
 
 class LiveAnalyzer:
@@ -132,6 +133,7 @@ class LiveAnalyzer:
         window = buf.recording(last_s=RULES_WINDOW_S)
         if window is None:
             return state
+        state.newest_t_s = float(window.t_s[-1])
         state.elapsed_s = float(window.t_s[-1] - buf.head[0].t_s[0]) if buf.head else 0.0
         if self.calibration is None or window.duration_s < 5.0:
             return state
@@ -202,16 +204,23 @@ async def replay_blocks(path: str, speed: float, on_samples, block_s: float = 0.
 
 
 async def run_dashboard(source, buffer: RollingBuffer, analyzer: LiveAnalyzer, console: Console,
-                        refresh_s: float = 1.0) -> DashboardState:
-    """Run ``source`` (a coroutine producing samples) while refreshing the dashboard."""
+                        refresh_s: float = 1.0, on_state=None) -> DashboardState:
+    """Run ``source`` (a coroutine producing samples) while refreshing the dashboard.
+
+    ``on_state`` is called with each new :class:`DashboardState` (benchmarks time it).
+    """
     task = asyncio.ensure_future(source)
     state = DashboardState()
     with Live(render(state), console=console, refresh_per_second=4, transient=False) as live:
         try:
+            next_refresh = time.monotonic() + refresh_s
             while not task.done():
-                await asyncio.sleep(refresh_s)
+                await asyncio.sleep(max(0.0, next_refresh - time.monotonic()))
+                next_refresh += refresh_s  # a fixed period: analysis time does not stretch it
                 state = await asyncio.get_running_loop().run_in_executor(None, analyzer.update)
                 live.update(render(state))
+                if on_state is not None:
+                    on_state(state)
         except asyncio.CancelledError:
             task.cancel()
         finally:
