@@ -42,7 +42,7 @@ FRAME_S = 0.25
 GAP_SPLIT_S = 0.25
 """Recording gaps longer than this split bouts (recording-format spec)."""
 
-MIN_BOUT_S = {"standing": 1.0, "walking": 3.0, "running": 3.0, "other": 0.5}
+MIN_BOUT_S = {"standing": 1.0, "walking": 3.0, "running": 3.0, "other": 1.5}
 """Shortest bout kept for each activity, s; shorter runs are merged into their neighbours."""
 
 STILL_ACC_STD_G = 0.03

@@ -10,6 +10,7 @@ from scipy.spatial.transform import Rotation
 
 from formlab.recording import read_recording
 from formlab.segmentation import segment
+from formlab.simulate import Phase, Runner, SimParams, mount_from_euler_deg, simulate
 from gait_synth import synth_session
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -130,3 +131,33 @@ def test_real_jogging_and_long_run_are_mostly_running():
     bouts = segment(rec)
     assert _time_in(bouts, "running") > 15 * 60
     assert bouts.activity.iloc[0] == "standing"
+
+
+@pytest.mark.parametrize("rate_hz", [100.0, 208.0])
+@pytest.mark.parametrize("gyro", [True, False])
+def test_simulator_session_boundaries_within_1s(rate_hz, gyro):
+    params = SimParams(
+        phases=[
+            Phase(6.0, "standing"),
+            Phase(15.0, "walking", Runner(cadence_spm=110, contact_ms=600)),
+            Phase(30.0, "running"),
+            Phase(5.0, "standing"),
+            Phase(20.0, "running", Runner(cadence_spm=185, contact_ms=210)),
+        ],
+        rate_hz=rate_hz, with_gyro=gyro, R_sensor_from_body=mount_from_euler_deg(30, 160, 10),
+        packet_loss_prob=0.002,
+    )
+    res = simulate(params, 3)
+    bouts = segment(res.recording)
+    main = bouts[bouts.end_s - bouts.start_s > 2.5]
+    assert list(main.activity) == ["standing", "walking", "running", "standing", "running"]
+    truth = res.truth_steps
+    run_ic = truth[truth.activity == "running"].t_ic_s.to_numpy()
+    first_bout = run_ic[run_ic < 52.0]
+    second_bout = run_ic[run_ic > 52.0]
+    run = main[main.activity == "running"]
+    assert abs(run.start_s.iloc[0] - first_bout[0]) < 1.0
+    assert abs(run.start_s.iloc[1] - second_bout[0]) < 1.0
+    last_fc = truth[(truth.activity == "running") & (truth.t_ic_s < 52.0)].t_fc_s.iloc[-1]
+    assert abs(run.end_s.iloc[0] - last_fc) < 1.0
+    assert abs(main[main.activity == "walking"].start_s.iloc[0] - 6.0) < 1.0
