@@ -35,15 +35,17 @@ class Inputs:
     windows: pd.DataFrame | None
     metadata: dict
     window_min_steps: int = 20
+    valid: pd.DataFrame | None = None
 
     @classmethod
     def from_analysis(cls, analysis: Any, window_min_steps: int = 20) -> "Inputs":
         recording = getattr(analysis, "recording", None)
         metadata = dict(getattr(recording, "metadata", None) or {})
-        return cls(summary=dict(getattr(analysis, "summary", None) or {}),
-                   steps=getattr(analysis, "steps", None),
+        steps = getattr(analysis, "steps", None)
+        return cls(summary=dict(getattr(analysis, "summary", None) or {}), steps=steps,
                    windows=_usable_windows(getattr(analysis, "windows", None), window_min_steps),
-                   metadata=metadata, window_min_steps=window_min_steps)
+                   metadata=metadata, window_min_steps=window_min_steps,
+                   valid=_valid_steps(steps))
 
     @property
     def metrics(self) -> dict:
@@ -51,11 +53,15 @@ class Inputs:
 
     def valid_steps(self) -> pd.DataFrame | None:
         """Steps used for evidence: the valid ones (all of them when no ``valid`` column)."""
-        if self.steps is None or len(self.steps) == 0:
-            return None
-        if "valid" in self.steps.columns:
-            return self.steps[self.steps["valid"].astype(bool)]
-        return self.steps
+        return self.valid
+
+
+def _valid_steps(steps: pd.DataFrame | None) -> pd.DataFrame | None:
+    if steps is None or len(steps) == 0:
+        return None
+    if "valid" in steps.columns:
+        return steps[steps["valid"].astype(bool)]
+    return steps
 
 
 def _usable_windows(windows: pd.DataFrame | None, min_steps: int) -> pd.DataFrame | None:
@@ -287,9 +293,9 @@ SPEED_TOLERANCE_MPS = 0.05
 def _window_speeds(inp: Inputs) -> tuple[float, float] | None:
     """Median treadmill speed over the steps of the first and of the last drift window, when the
     steps carry a ``speed_mps`` column (speed stages); ``None`` otherwise."""
-    steps = inp.valid_steps()
-    if steps is None or "speed_mps" not in steps.columns or inp.windows is None:
+    if inp.steps is None or "speed_mps" not in inp.steps.columns or inp.windows is None:
         return None
+    steps = inp.valid_steps()
     t = pd.to_numeric(steps["t_ic_s"], errors="coerce")
     speed = pd.to_numeric(steps["speed_mps"], errors="coerce")
     out = []
