@@ -100,6 +100,19 @@ def test_simulated_running_tilt_and_drop_within_1_degree():
     assert np.mean(true["right"]) > np.mean(true["left"]) + 1.0
     for side in ("left", "right"):
         assert np.mean(est[side]) == pytest.approx(np.mean(true[side]), abs=1.0), side
+    # within-stride ranges (measured over the simulator grid: within 0.3° and 0.1°)
+    rot_est, rot_true, tilt_est, tilt_true = [], [], [], []
+    for k in range(len(truth) - 2):
+        row = truth.iloc[k]
+        if row.activity != "running" or np.isnan(row.rotation_range_deg) or row.t_ic_s < 12.0:
+            continue
+        stride = (t >= row.t_ic_s) & (t < truth.t_ic_s.iloc[k + 2])
+        rot_est.append(np.ptp(a.rotation_deg.to_numpy()[stride]))
+        tilt_est.append(np.ptp(a.tilt_deg.to_numpy()[stride]))
+        rot_true.append(row.rotation_range_deg)
+        tilt_true.append(row.tilt_range_deg)
+    assert np.mean(rot_est) == pytest.approx(np.mean(rot_true), abs=0.5)
+    assert np.mean(tilt_est) == pytest.approx(np.mean(tilt_true), abs=0.5)
 
 
 def test_plain_filter_tilt_is_biased_in_running_and_correction_removes_it():
