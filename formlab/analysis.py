@@ -85,8 +85,12 @@ def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None
                      "cannot be told apart in the accelerometer alone)")
 
     report("metrics")
+    braking_available = angles_grid is not None and calibration.forward_found
+    if not braking_available and len(contacts):
+        notes.append("braking not measured: it needs the forward direction and the pelvis angles (gyroscope) "
+                     "to keep gravity out of the forward acceleration")
     steps = measure_steps(uniform.t_s, uniform.acc_g, acc_level_g, uniform.sample_rate_hz, contacts, side,
-                          confidence, angles_grid, tilt_available)
+                          confidence, angles_grid, tilt_available, braking_available)
     windows = drift_windows(steps)
     summary = summarize(rec, calibration, bouts, steps, windows, speed_mps, notes)
     analysis = Analysis(rec, calibration, body, angles, bouts, steps, windows, summary)

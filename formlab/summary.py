@@ -116,8 +116,9 @@ def summarize(recording, calibration, bouts: pd.DataFrame, steps: pd.DataFrame, 
     running = bouts[bouts["activity"] == "running"]
     notes = list(notes)
     sides_known = (valid["side"] != "").mean() if len(valid) else 0.0
-    if len(valid) and sides_known < 0.5:
-        notes.append("sides unknown for most steps: per-side metrics are null")
+    if len(valid) and sides_known < 0.5 and recording.has_gyro:
+        notes.append("the side of most steps could not be told (weak or inconsistent left/right cues): "
+                     "per-side metrics are null")
 
     step_time = _median(valid["step_time_s"])
     step_length = None if speed_mps is None or step_time is None else speed_mps * step_time

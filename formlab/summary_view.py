@@ -9,6 +9,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from formlab.metrics import METRICS, band_of
+from formlab.rules.cli_table import print_standing_notes
 
 _BAND_STYLE = {"purple": "magenta", "blue": "blue", "green": "green", "orange": "dark_orange", "red": "red"}
 
@@ -75,10 +76,11 @@ def print_summary(analysis, written: list[str] = (), console: Console | None = N
     console.print("[dim]Bands are population percentiles (Garmin running dynamics), a comparison, not a verdict.[/]")
     findings = s.get("findings", [])
     if findings:
-        console.print("[bold]Findings[/] (form feedback, never a diagnosis):")
+        console.print("[bold]Findings[/] (`formlab report` shows the advice and sources):")
         for f in findings:
             colour = {"flag": "red", "watch": "dark_orange"}.get(f["severity"], "blue")
             console.print(f"  [{colour}]{f['severity']:>5}[/] {f['message']}")
+    print_standing_notes(console)
     for note in s.get("notes", []):
         console.print(f"  [dim]note: {note}[/]")
     for path in written:

@@ -125,7 +125,8 @@ def test_no_gyroscope_means_no_sides_and_no_pelvic_angles():
     assert m["cadence_spm"] is not None and m["ground_contact_ms"]["mean"] is not None
     assert m["ground_contact_ms"]["left"] is None and m["ground_contact_balance_left_pct"] is None
     assert m["pelvic_tilt_deg"]["mean"] is None and m["pelvic_drop_deg"]["left"] is None
-    assert any("side" in n for n in a.summary["notes"])
+    assert m["braking_mps"]["mean"] is None
+    assert any("side" in n for n in a.summary["notes"]) and any("braking" in n for n in a.summary["notes"])
     assert not [f for f in a.summary["findings"] if f["metric"] in ("impact_asymmetry_pct", "ground_contact_balance_left_pct")]
 
 

@@ -42,14 +42,16 @@ def test_braking_impact_and_contact_from_a_designed_stance():
         acc[s, 2] = 2.5 * np.sin(np.pi * u[s])
     contacts = pd.DataFrame({"t_ic_s": ics, "t_fc_s": ics + contact_s, "bout": 0})
     side = np.array(["left", "right"] * 15, dtype=object)
-    steps = measure_steps(t, acc, acc, fs, contacts, side, np.ones(30), None, False)
+    steps = measure_steps(t, acc, acc, fs, contacts, side, np.ones(30), np.zeros((t.size, 3)), False, True)
     run = steps[steps["valid"]]
     assert len(run) == 29  # the last step has no next contact
     np.testing.assert_allclose(run["braking_mps"], brake_mps, rtol=0.01)
     np.testing.assert_allclose(run["impact_g"], 2.5, rtol=0.001)
     np.testing.assert_allclose(run["contact_ms"], 240.0)
     np.testing.assert_allclose(run["step_time_s"], step_s, atol=1e-9)
-    assert run["pelvic_tilt_deg"].isna().all()  # no gyroscope: no pelvic angles
+    assert run["pelvic_tilt_deg"].isna().all()  # no standing reference: no tilt
+    no_gyro = measure_steps(t, acc, acc, fs, contacts, side, np.ones(30), None, False, False)
+    assert no_gyro["braking_mps"].isna().all() and no_gyro["contact_ms"].notna().all()
 
 
 def test_level_frame_removes_anterior_tilt():
