@@ -13,7 +13,8 @@ mid-stance, there is a flight phase, and the vertical motion is periodic).
 
 * **Steps.** Steps alternate left/right. Step time is ``60 / cadence_spm`` (cadence counts both
   feet). Contact time per side is ``contact_ms ± contact_diff_ms / 2`` (left gets ``+``). Step and
-  contact times get a small random jitter (``step_jitter_pct``, coefficient of variation).
+  contact times get a small random jitter (``step_jitter_pct``, coefficient of variation); impact,
+  braking, sideways push and pelvic drop vary from step to step by ``variability_pct``.
 * **Vertical ground reaction force** (in body weights, BW) of each stance: a half sine over the
   contact time (the usual approximation of the active peak, Cavanagh & Lafortune 1980; walking
   adds a third harmonic for the double hump) plus a narrow impact transient: a sin² bump 30 ms
@@ -209,6 +210,7 @@ class SimParams:
     packet_samples: int = 6
     packet_loss_prob: float = 0.0
     step_jitter_pct: float = 1.0
+    variability_pct: float = 8.0  # step-to-step CV of impact, braking, sideways push and drop
     lever_arm_m: tuple[float, float, float] = (0.0, 0.0, 0.0)  # sensor from the modelled point, body frame
     first_side: str = "left"
     with_gyro: bool = True
@@ -291,7 +293,7 @@ def random_grid_params(rng: np.random.Generator, running_s: float = 90.0, standi
         gyr_bias_dps=tuple(rng.uniform(-3, 3, 3)), clock_drift_ppm=rng.uniform(-100, 100),
         packet_loss_prob=rng.choice([0.0, 0.0005, 0.002]),
         lever_arm_m=(float(rng.uniform(-0.12, -0.05)), 0.0, float(rng.uniform(-0.03, 0.03))),
-        first_side=str(rng.choice(["left", "right"])),
+        first_side=str(rng.choice(["left", "right"])), variability_pct=rng.uniform(3, 12),
     )
 
 
@@ -334,6 +336,18 @@ class _Step:
     runner: Runner
 
 
+def _vary(runner: Runner, cv: float, rng: np.random.Generator) -> Runner:
+    """One step's runner: impact, braking, sideways push and drop scaled by ``1 + cv·N(0, 1)``."""
+    if cv <= 0:
+        return runner
+    k = 1.0 + cv * rng.standard_normal(4)
+    k = np.clip(k, 0.2, None)
+    return dataclasses.replace(
+        runner, impact_left_bw=runner.impact_left_bw * k[0], impact_right_bw=runner.impact_right_bw * k[0],
+        braking_mps=runner.braking_mps * k[1], ml_speed_mps=runner.ml_speed_mps * k[2],
+        drop_left_deg=runner.drop_left_deg * k[3], drop_right_deg=runner.drop_right_deg * k[3])
+
+
 def _timeline(params: SimParams, rng: np.random.Generator) -> list[_Step]:
     """Place the steps: contiguous within moving phases, a new bout after each standing phase."""
     steps: list[_Step] = []
@@ -354,7 +368,7 @@ def _timeline(params: SimParams, rng: np.random.Generator) -> list[_Step]:
         if not moving:
             bout += 1
             moving = True
-        runner = phase.runner_at((t - starts[k]) / phase.duration_s)
+        runner = _vary(phase.runner_at((t - starts[k]) / phase.duration_s), params.variability_pct / 100.0, rng)
         step_s = 60.0 / runner.cadence_spm * (1.0 + jitter * rng.standard_normal())
         contact_s = runner.contact_s(side) * (1.0 + jitter * rng.standard_normal())
         if t + max(step_s, contact_s) > total_s:

@@ -16,7 +16,7 @@ from formlab.simulate import (
     run_simulate, simulate, treadmill_params, write_simulation,
 )
 
-QUIET = dict(acc_noise_g=0.0, gyr_noise_dps=0.0, wobble_g_per_bw=0.0, step_jitter_pct=0.0)
+QUIET = dict(acc_noise_g=0.0, gyr_noise_dps=0.0, wobble_g_per_bw=0.0, step_jitter_pct=0.0, variability_pct=0.0)
 FLAT = Runner(cadence_spm=170, contact_ms=250, tilt_deg=0, tilt_range_deg=0, drop_left_deg=0,
               drop_right_deg=0, rotation_range_deg=0, braking_mps=0.2, impact_left_bw=2.0, impact_right_bw=2.0)
 
@@ -232,3 +232,14 @@ def test_a_sensor_behind_the_pelvis_rises_and_falls_with_tilt():
     assert np.allclose(a[:500], b[:500], atol=1e-9)  # standing still: the lever arm changes nothing
     assert np.abs(a - b).max() > 0.05  # running: the sensor feels the pelvis rotation
     assert np.allclose(centred.truth_angles.tilt_deg, behind.truth_angles.tilt_deg)
+
+
+def test_steps_vary_by_the_set_coefficient_of_variation():
+    result = _sim(Runner(), duration_s=60, variability_pct=10.0)
+    steps = _running(result)
+    left = steps[steps.side == "left"]
+    cv_drop = left.pelvic_drop_deg.std() / left.pelvic_drop_deg.mean()
+    cv_braking = left.braking_mps.std() / left.braking_mps.mean()
+    assert 0.06 < cv_drop < 0.14  # the drop relative to the stride mean follows the parameter closely
+    assert 0.03 < cv_braking < 0.14  # braking mixes the varied smooth part and the varied impact spike
+    assert _sim(Runner(), duration_s=60).truth_steps.pelvic_drop_deg.iloc[2:-3].std() < 1e-3  # QUIET: none
