@@ -19,7 +19,6 @@ OUT = Path(__file__).resolve().parent.parent / "firmware_recordings"
 
 def main() -> None:
     params = demo_params()
-    params.metadata["activity"] = "treadmill running 3.33 m/s after 10 s quiet standing (synthetic)"
     result = simulate(params, seed=SEED)
     recording = OUT / "simulated_treadmill_10min.csv"
     truth = OUT / "simulated_treadmill_10min.truth.csv"

@@ -120,6 +120,7 @@ from scipy.ndimage import uniform_filter1d
 from scipy.signal import butter, sosfiltfilt
 from scipy.spatial.transform import Rotation
 
+from formlab.errors import InputError
 from formlab.frames import G_MPS2
 from formlab.recording import Recording
 
@@ -317,7 +318,8 @@ def demo_params() -> SimParams:
         rate_hz=100.0, R_sensor_from_body=mount_from_euler_deg(90.0, 12.0, 180.0), lever_arm_m=(-0.09, 0.0, 0.0),
         acc_noise_g=0.008, gyr_noise_dps=0.25, gyr_bias_dps=(0.8, -0.5, 0.3), clock_drift_ppm=40.0,
         metadata={"device": "formlab-sim", "placement": "sacrum", "subject_height_cm": "176",
-                  "subject_mass_kg": "68", "license": "CC0-1.0"},
+                  "subject_mass_kg": "68", "license": "CC0-1.0",
+                  "activity": "treadmill running 3.33 m/s after 10 s quiet standing (synthetic)"},
     )
 
 
@@ -790,47 +792,94 @@ def write_simulation(result: SimResult, recording_path: str | Path, truth_path: 
         result.truth_steps.to_csv(truth_path, index=False, float_format="%.9g")
 
 
+def _positive(text: str) -> float:
+    value = float(text)
+    if not np.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if not np.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be zero or more, got {text!r}")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = _positive(text)
+    if not 10 <= value <= 250:
+        raise argparse.ArgumentTypeError(f"must be between 10 and 250 Hz, got {text!r}")
+    return value
+
+
+def _mount(text: str) -> np.ndarray | str:
+    if text in ("upright", "random"):
+        return text
+    try:
+        z, y, x = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'upright', 'random' or 'z,y,x' degrees, got {text!r}") from None
+    return mount_from_euler_deg(z, y, x)
+
+
 def add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``formlab simulate``."""
     d = Runner()
     parser.add_argument("--out", required=True, help="recording CSV to write")
     parser.add_argument("--truth", help="truth steps CSV to write (per-step true metrics)")
-    parser.add_argument("--duration-s", type=float, default=120.0, help="running time (default 120)")
-    parser.add_argument("--standing-s", type=float, default=10.0, help="quiet standing first (default 10)")
-    parser.add_argument("--rate-hz", type=float, default=104.0, help="output sample rate (default 104)")
-    parser.add_argument("--cadence-spm", type=float, default=d.cadence_spm)
-    parser.add_argument("--contact-ms", type=float, default=d.contact_ms)
+    parser.add_argument("--demo", action="store_true",
+                        help="the shipped demo session (10 s standing, 10 min at 3.33 m/s with mild problems); "
+                             "the runner options below are then ignored")
+    parser.add_argument("--duration-s", type=_positive, default=120.0, help="running time (default 120)")
+    parser.add_argument("--standing-s", type=_non_negative, default=10.0, help="quiet standing first (default 10)")
+    parser.add_argument("--walk-s", type=_non_negative, default=0.0, help="walking between standing and running")
+    parser.add_argument("--rate-hz", type=_rate, default=104.0, help="output sample rate (default 104)")
+    parser.add_argument("--cadence-spm", type=_positive, default=d.cadence_spm)
+    parser.add_argument("--contact-ms", type=_positive, default=d.contact_ms)
     parser.add_argument("--contact-diff-ms", type=float, default=d.contact_diff_ms, help="left minus right")
-    parser.add_argument("--impact-left-bw", type=float, default=d.impact_left_bw)
-    parser.add_argument("--impact-right-bw", type=float, default=d.impact_right_bw)
-    parser.add_argument("--braking-mps", type=float, default=d.braking_mps)
+    parser.add_argument("--impact-left-bw", type=_non_negative, default=d.impact_left_bw)
+    parser.add_argument("--impact-right-bw", type=_non_negative, default=d.impact_right_bw)
+    parser.add_argument("--braking-mps", type=_non_negative, default=d.braking_mps)
     parser.add_argument("--tilt-deg", type=float, default=d.tilt_deg)
-    parser.add_argument("--drop-left-deg", type=float, default=d.drop_left_deg)
-    parser.add_argument("--drop-right-deg", type=float, default=d.drop_right_deg)
-    parser.add_argument("--speed-mps", type=float, default=None, help="treadmill speed (metadata)")
-    parser.add_argument("--mount", default="random", help="'upright', 'random' or three z,y,x degrees")
+    parser.add_argument("--drop-left-deg", type=_non_negative, default=d.drop_left_deg)
+    parser.add_argument("--drop-right-deg", type=_non_negative, default=d.drop_right_deg)
+    parser.add_argument("--speed-mps", type=_positive, default=None, help="treadmill speed (metadata)")
+    parser.add_argument("--mount", type=_mount, default="random",
+                        help="'upright', 'random' (default) or the sensor's z,y,x turn in degrees, e.g. 90,0,180")
+    parser.add_argument("--packet-loss", type=_non_negative, default=0.0, help="probability of losing a packet")
+    parser.add_argument("--clock-drift-ppm", type=float, default=0.0, help="sensor clock error")
     parser.add_argument("--no-gyro", action="store_true", help="accelerometer only")
     parser.add_argument("--seed", type=int, default=0)
 
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Run ``formlab simulate`` from parsed arguments; returns the exit status."""
-    runner = Runner(cadence_spm=args.cadence_spm, contact_ms=args.contact_ms, contact_diff_ms=args.contact_diff_ms,
-                    impact_left_bw=args.impact_left_bw, impact_right_bw=args.impact_right_bw,
-                    braking_mps=args.braking_mps, tilt_deg=args.tilt_deg, drop_left_deg=args.drop_left_deg,
-                    drop_right_deg=args.drop_right_deg, speed_mps=args.speed_mps)
-    if args.mount == "upright":
-        mount = np.eye(3)
-    elif args.mount == "random":
-        mount = Rotation.random(random_state=np.random.default_rng(args.seed)).as_matrix()
+    if args.demo:
+        params = demo_params()
     else:
-        try:
-            z, y, x = (float(v) for v in args.mount.split(","))
-        except ValueError:
-            raise SystemExit(f"--mount: expected 'upright', 'random' or 'z,y,x' degrees, got {args.mount!r}")
-        mount = mount_from_euler_deg(z, y, x)
-    params = treadmill_params(runner, duration_s=args.duration_s, standing_s=args.standing_s,
-                              rate_hz=args.rate_hz, R_sensor_from_body=mount, with_gyro=not args.no_gyro)
+        runner = Runner(cadence_spm=args.cadence_spm, contact_ms=args.contact_ms,
+                        contact_diff_ms=args.contact_diff_ms, impact_left_bw=args.impact_left_bw,
+                        impact_right_bw=args.impact_right_bw, braking_mps=args.braking_mps, tilt_deg=args.tilt_deg,
+                        drop_left_deg=args.drop_left_deg, drop_right_deg=args.drop_right_deg,
+                        speed_mps=args.speed_mps)
+        step_ms = 60000.0 / runner.cadence_spm
+        longest_ms = max(runner.contact_s("left"), runner.contact_s("right")) * 1000
+        if longest_ms >= step_ms or min(runner.contact_s("left"), runner.contact_s("right")) <= 0:
+            raise InputError("--contact-ms", None, f"contact {longest_ms:.0f} ms does not fit a {step_ms:.0f} ms step "
+                             f"at {runner.cadence_spm:g} spm: running needs a flight phase")
+        if isinstance(args.mount, str):
+            mount = np.eye(3) if args.mount == "upright" else \
+                Rotation.random(random_state=np.random.default_rng(args.seed)).as_matrix()
+        else:
+            mount = args.mount
+        phases = [Phase(args.standing_s, "standing")] if args.standing_s > 0 else []
+        if args.walk_s > 0:
+            phases.append(Phase(args.walk_s, "walking", WALKER))
+        phases.append(Phase(args.duration_s, "running", runner))
+        params = SimParams(phases=phases, rate_hz=args.rate_hz, R_sensor_from_body=mount,
+                           with_gyro=not args.no_gyro, packet_loss_prob=args.packet_loss,
+                           clock_drift_ppm=args.clock_drift_ppm)
     result = simulate(params, seed=args.seed)
     write_simulation(result, args.out, args.truth)
     m = result.truth_summary["metrics"]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy.spatial.transform import Rotation
 
+from formlab.errors import InputError
 from formlab.frames import G_MPS2
 from formlab.recording import read_recording
 from formlab.simulate import (
@@ -212,6 +213,12 @@ def test_write_and_command_line_round_trip(tmp_path):
     steps = pd.read_csv(truth)
     run = steps.dropna(subset=["step_time_s"])
     assert (60 / run.step_time_s).median() == pytest.approx(176, abs=3)
+
+    too_long = parser.parse_args(["--out", str(out), "--cadence-spm", "180", "--contact-ms", "400"])
+    with pytest.raises(InputError, match="does not fit a 333 ms step"):
+        run_simulate(too_long)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--out", str(out), "--mount", "1,2"])
 
     result = _sim(duration_s=10, packet_loss_prob=0.05)
     write_simulation(result, tmp_path / "lossy.csv", acc_decimals=4, gyr_decimals=2, t_decimals=5)
