@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from formlab.validation import (
     Detection, agreement, ankle_impacts, cadence_from_intervals, contacts_from_force, match_events,
@@ -90,8 +91,6 @@ def test_grid_sessions_are_reproducible_one_by_one():
     assert np.array_equal(a.R_sensor_from_body, b.R_sensor_from_body)
     assert a.phases[-1].start != c.phases[-1].start
 
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
 
 _times = st.lists(st.floats(0, 100, allow_nan=False), max_size=40)
 
