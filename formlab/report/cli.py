@@ -1,0 +1,30 @@
+"""Command-line glue for ``formlab report``: the lead's cli.py calls these two functions."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``formlab report REC [REC_B] --html REPORT.html``."""
+    parser.add_argument("recordings", nargs="+", metavar="REC",
+                        help="recording CSV; give two to compare the second against the first")
+    parser.add_argument("--html", required=True, metavar="REPORT.html",
+                        help="where to write the self-contained HTML report")
+    parser.add_argument("--speed", type=float, default=None, metavar="MPS",
+                        help="treadmill speed in m/s when the recording's metadata lacks it")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Analyse the recordings and write the report; returns the process exit code."""
+    from formlab.analysis import analyze
+    from formlab.errors import InputError
+    from formlab.recording import read_recording
+    from formlab.report.html import write_report
+
+    if len(args.recordings) > 2:
+        raise InputError(args.recordings[2], 0, "a report compares at most two recordings")
+    analyses = [analyze(read_recording(p), speed_mps=args.speed) for p in args.recordings]
+    out = write_report(analyses, args.html)
+    print(f"wrote {out}")
+    return 0

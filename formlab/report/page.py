@@ -1,0 +1,111 @@
+"""The HTML page: a fixed template filled with escaped text and the figures' own HTML.
+
+Every piece of text that comes from a recording or the analysis passes through ``esc`` (the
+standard library's ``html.escape``); the only unescaped inserts are the figure snippets written
+by plotly, whose JSON escapes ``<`` and ``>``.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+STYLE = """
+:root { --ink:#1d2733; --muted:#5d6b7a; --line:#dde3ea; --bg:#f5f7fa; --card:#fff; }
+* { box-sizing: border-box; }
+body { margin:0; font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+       color:var(--ink); background:var(--bg); }
+header.top { background:#1d2733; color:#fff; padding:22px 32px 16px; }
+header.top h1 { margin:0 0 4px; font-size:24px; }
+header.top .sub { color:#c7d0da; }
+nav { position:sticky; top:0; z-index:10; background:#fff; border-bottom:1px solid var(--line);
+      padding:8px 32px; display:flex; gap:18px; flex-wrap:wrap; font-size:14px; }
+nav a { color:#2c5d8f; text-decoration:none; }
+main { max-width:1180px; margin:0 auto; padding:8px 24px 40px; }
+section { background:var(--card); border:1px solid var(--line); border-radius:10px;
+          padding:18px 22px; margin:18px 0; }
+section h2 { margin:0 0 10px; font-size:19px; }
+section h3 { margin:16px 0 6px; font-size:16px; }
+.session-title { margin:28px 0 0; font-size:21px; }
+.lead { color:var(--muted); margin:0 0 12px; }
+.grid { display:grid; grid-template-columns:repeat(auto-fill,minmax(205px,1fr)); gap:12px; }
+.tile { border:1px solid var(--line); border-radius:8px; padding:10px 12px 10px 14px;
+        border-left:6px solid #c5ced8; }
+.tile .name { font-size:13px; color:var(--muted); }
+.tile .value { font-size:24px; font-weight:600; margin:2px 0; }
+.tile .value.long { font-size:20px; }
+.tile .unit { font-size:14px; font-weight:400; color:var(--muted); margin-left:3px; }
+.tile .detail { font-size:13px; }
+.tile .band { font-size:12px; margin-top:4px; }
+.tile.na .value { font-size:14px; font-weight:400; color:var(--muted); }
+.dot { display:inline-block; width:9px; height:9px; border-radius:50%; margin-right:5px; }
+table { border-collapse:collapse; width:100%; font-size:14px; }
+th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line);
+         vertical-align:top; }
+th { color:var(--muted); font-weight:600; }
+td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
+.facts th { width:170px; }
+.na-panel { border:1px dashed #b8c2cc; border-radius:8px; padding:14px 16px; color:var(--muted);
+            background:#fafbfc; margin:8px 0; }
+.finding { border:1px solid var(--line); border-left:6px solid #95a5a6; border-radius:8px;
+           padding:10px 14px; margin:10px 0; }
+.finding .sev { display:inline-block; font-size:12px; font-weight:700; text-transform:uppercase;
+                letter-spacing:.04em; padding:1px 8px; border-radius:10px; color:#fff;
+                background:#95a5a6; margin-right:8px; }
+.finding .msg { font-weight:600; }
+.finding .measured { color:var(--muted); font-size:14px; margin:4px 0; }
+.finding ul { margin:6px 0 6px 18px; padding:0; }
+.finding .sources { font-size:13px; color:var(--muted); }
+.note { background:#fff8e6; border:1px solid #f0dca8; border-radius:8px; padding:10px 14px;
+        font-size:14px; margin-top:12px; }
+.warn { color:#8a5300; }
+ul.plain { margin:4px 0 4px 18px; padding:0; }
+.fig { width:100%; }
+.muted { color:var(--muted); font-size:13px; }
+"""
+
+SEVERITY_COLOURS = {"info": "#7f8c8d", "watch": "#e67e22", "act": "#c0392b",
+                    "high": "#c0392b", "warning": "#e67e22", "concern": "#c0392b"}
+
+
+def esc(text) -> str:
+    """Escape any value for HTML text or attribute context."""
+    return escape(str(text), quote=True)
+
+
+def page(title: str, subtitle: str, nav: list[tuple[str, str]], body: str,
+         plotly_js: str) -> str:
+    """The whole document. ``plotly_js`` is the library source, inlined once in the head."""
+    links = "".join(f'<a href="#{esc(anchor)}">{esc(label)}</a>' for anchor, label in nav)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n"
+        f"<script type=\"text/javascript\">{plotly_js}</script>\n</head>\n<body>\n"
+        f"<header class=\"top\"><h1>{esc(title)}</h1><div class=\"sub\">{esc(subtitle)}</div>"
+        f"</header>\n<nav>{links}</nav>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def section(anchor: str, heading: str, content: str, lead: str = "") -> str:
+    lead_html = f'<p class="lead">{esc(lead)}</p>' if lead else ""
+    return (f'<section id="{esc(anchor)}"><h2>{esc(heading)}</h2>{lead_html}{content}'
+            "</section>")
+
+
+def not_measurable(what: str, why: str) -> str:
+    """The placeholder that replaces a panel the recording cannot support."""
+    return (f'<div class="na-panel"><strong>{esc(what)}: not measurable from this recording.'
+            f"</strong> {esc(why)}</div>")
+
+
+def table(header: list[str], rows: list[list[str]], numeric_from: int = 1,
+          css_class: str = "") -> str:
+    """A table of already-escaped cell strings; columns from ``numeric_from`` align right."""
+    def cells(tag, values):
+        return "".join(
+            f'<{tag}{" class=num" if i >= numeric_from else ""}>{v}</{tag}>'
+            for i, v in enumerate(values))
+    head = f"<tr>{cells('th', header)}</tr>"
+    body = "".join(f"<tr>{cells('td', r)}</tr>" for r in rows)
+    cls = f' class="{esc(css_class)}"' if css_class else ""
+    return f"<table{cls}><thead>{head}</thead><tbody>{body}</tbody></table>"

@@ -1,0 +1,136 @@
+"""What the report can say about the session and how far to trust it: metadata, duration,
+running span, gaps, calibration, and every metric or rule that could not be measured and why.
+
+Everything here is read from the ``Analysis``; nothing is recomputed from the samples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formlab.report.speed import running_span_s
+from formlab.report.step_metrics import has_sides
+
+SUMMARY_METRIC_LABELS = {
+    "cadence_spm": "cadence",
+    "vertical_oscillation_cm": "vertical oscillation",
+    "ground_contact_ms": "ground contact time",
+    "ground_contact_balance_left_pct": "contact-time balance",
+    "impact_g": "impact",
+    "impact_asymmetry_pct": "impact asymmetry",
+    "braking_mps": "braking",
+    "pelvic_tilt_deg": "pelvic tilt",
+    "pelvic_drop_deg": "pelvic drop",
+    "pelvic_rotation_deg": "pelvic rotation",
+    "step_length_m": "step length",
+    "vertical_ratio_pct": "vertical ratio",
+}
+
+NEEDS = {
+    "step_length_m": "needs the treadmill speed (metadata treadmill_speed_mps or --speed)",
+    "vertical_ratio_pct": "needs the treadmill speed (metadata treadmill_speed_mps or --speed)",
+    "pelvic_tilt_deg": "needs a gyroscope and a moment of standing still",
+    "pelvic_drop_deg": "needs a gyroscope and the side of each step",
+    "pelvic_rotation_deg": "needs a gyroscope",
+    "ground_contact_balance_left_pct": "needs the side of each step",
+    "impact_asymmetry_pct": "needs the side of each step",
+}
+"""What a summary metric needs from the recording, said when it could not be measured."""
+
+
+def clock(t_s: float) -> str:
+    """Seconds as h:mm:ss or m:ss."""
+    t = int(round(t_s))
+    h, rem = divmod(t, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+@dataclass
+class Quality:
+    facts: list[tuple[str, str]]
+    not_measured: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    has_gyroscope: bool = True
+    has_sides: bool = True
+
+
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return all(_is_missing(v) for v in value.values())
+    try:
+        return not np.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _rule_text(item) -> str:
+    if isinstance(item, dict):
+        name = item.get("rule") or item.get("id") or "rule"
+        reason = item.get("reason") or item.get("why") or ""
+        return f"rule '{name}' not evaluated" + (f": {reason}" if reason else "")
+    return f"rule not evaluated: {item}"
+
+
+def quality(analysis) -> Quality:
+    """Collect the data-quality facts of one analysed session."""
+    rec, summary = analysis.recording, analysis.summary or {}
+    meta = rec.metadata or {}
+    facts: list[tuple[str, str]] = []
+    for key, label in (("athlete", "Athlete"), ("athlete_name", "Athlete"), ("runner", "Athlete"),
+                       ("subject", "Athlete"), ("notes", "Notes")):
+        if meta.get(key):
+            facts.append((label, str(meta[key])))
+    device = meta.get("device", "not given")
+    if meta.get("firmware"):
+        device += f" (firmware {meta['firmware']})"
+    facts.append(("Device", device))
+    if meta.get("placement"):
+        facts.append(("Placement", meta["placement"]))
+    if meta.get("start_time_utc"):
+        facts.append(("Started (UTC)", meta["start_time_utc"]))
+    t_s = np.asarray(rec.t_s, dtype=float)
+    duration_s = float(t_s[-1] - t_s[0]) if len(t_s) > 1 else 0.0
+    facts.append(("Duration", f"{clock(duration_s)} at {rec.sample_rate_hz:g} Hz"))
+    span = running_span_s(analysis)
+    steps = analysis.steps
+    n_valid = int(steps["valid"].astype(bool).sum()) if "valid" in steps else len(steps)
+    if span is None:
+        facts.append(("Running", "no running found"))
+    else:
+        facts.append(("Running", f"{clock(span[0])} – {clock(span[1])} "
+                                 f"({clock(span[1] - span[0])}), {n_valid} valid steps"
+                                 + (f" of {len(steps)}" if n_valid != len(steps) else "")))
+    lost_s = sum(float(g.end_s - g.start_s) for g in rec.gaps)
+    facts.append(("Gaps", f"{len(rec.gaps)} gap{'s' if len(rec.gaps) != 1 else ''}, "
+                          f"{lost_s:.1f} s lost" if rec.gaps else "none"))
+    cal = analysis.calibration
+    facts.append(("Calibration", ("standing moment found" if cal.standing_found else
+                                  "no standing moment: posture angles are not referenced")
+                  + (f"; mount: {cal.mount}" if getattr(cal, "mount", None) else "")))
+    if meta.get("treadmill_speed_mps"):
+        facts.append(("Treadmill speed", f"{meta['treadmill_speed_mps']} m/s"))
+    if meta.get("incline_pct"):
+        facts.append(("Incline", f"{meta['incline_pct']} %"))
+
+    not_measured = []
+    has_gyro = analysis.angles is not None
+    if not has_gyro:
+        not_measured.append("pelvic angles (tilt, drop, rotation): the recording has no gyroscope")
+    sided = has_sides(steps)
+    if not sided:
+        not_measured.append("left/right differences: the side of each step could not be told")
+    for key, value in (summary.get("metrics") or {}).items():
+        if _is_missing(value):
+            why = NEEDS.get(key, "see the notes from the analysis")
+            not_measured.append(f"{SUMMARY_METRIC_LABELS.get(key, key)}: {why}")
+    not_measured += [_rule_text(r) for r in summary.get("rules_not_evaluated") or []]
+    warnings = [str(w) for w in (getattr(rec, "warnings", None) or [])]
+    cal_notes = getattr(cal, "notes", None) or []
+    warnings += [cal_notes] if isinstance(cal_notes, str) else [str(n) for n in cal_notes]
+    warnings += [str(n) for n in summary.get("notes") or []]
+    return Quality(facts, not_measured, warnings, has_gyro, sided)

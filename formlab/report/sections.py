@@ -1,0 +1,180 @@
+"""HTML of each report section, from the numbers the other report modules compute.
+
+All text from recordings and the analysis is escaped with ``page.esc``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formlab.report.bands import BAND_COLOURS_HEX, BANDS_SOURCE
+from formlab.report.citations import document_title
+from formlab.report.compare import Comparison
+from formlab.report.fatigue import Fatigue
+from formlab.report.page import SEVERITY_COLOURS, esc, table
+from formlab.report.quality import Quality, clock
+from formlab.report.tiles import Tile
+
+STANDING_NOTE = (
+    "This report is feedback on running form from one sensor worn at the waist. It is not a "
+    "medical assessment and cannot diagnose an injury. The colour bands compare this runner "
+    "with a population of runners; they are not targets. See a physiotherapist, sports "
+    "physician or doctor if pain lasts more than a few days, gets worse during or after "
+    "running, makes you change the way you run, or comes with swelling, numbness or pain at "
+    "rest.")
+
+UNIT_SUFFIXES = (("_spm", "spm"), ("_ms", "ms"), ("_cm", "cm"), ("_mps", "m/s"), ("_deg", "°"),
+                 ("_pct", "%"), ("_g", "g"), ("_m", "m"), ("_s", "s"))
+
+
+def unit_of(metric: str) -> str:
+    """Unit of a metric from its name's unit suffix ('' when it has none)."""
+    for suffix, unit in UNIT_SUFFIXES:
+        if metric.endswith(suffix):
+            return unit
+    return ""
+
+
+def _num(value, decimals: int = 2) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return esc(value)
+    return esc(f"{v:.{decimals}f}") if np.isfinite(v) else "—"
+
+
+def signed(x: float, decimals: int) -> str:
+    return f"{x:+.{decimals}f}".replace("-", "−")
+
+
+def tiles_html(tiles: list[Tile]) -> str:
+    parts = []
+    for t in tiles:
+        if t.value is None:
+            parts.append(f'<div class="tile na"><div class="name">{esc(t.title)}</div>'
+                         '<div class="value">not measurable from this recording</div>'
+                         f'<div class="detail">{esc(t.why)}</div></div>')
+            continue
+        colour = BAND_COLOURS_HEX.get(t.band or "", "#c5ced8")
+        band = (f'<div class="band"><span class="dot" style="background:{colour}"></span>'
+                f"population band: {esc(t.band_note)}</div>" if t.band else "")
+        parts.append(
+            f'<div class="tile" style="border-left-color:{colour}">'
+            f'<div class="name">{esc(t.title)}</div>'
+            f'<div class="value{" long" if len(t.value) > 8 else ""}">{esc(t.value)}'
+            f'<span class="unit">{esc(t.unit)}</span></div>'
+            f'<div class="detail">{esc(t.detail)}</div>{band}</div>')
+    legend = " ".join(f'<span class="dot" style="background:{hexc}"></span>{esc(name)}'
+                      for name, hexc in BAND_COLOURS_HEX.items())
+    return (f'<div class="grid">{"".join(parts)}</div>'
+            f'<p class="muted">Bands: {legend}. They are {esc(BANDS_SOURCE)}: where this value '
+            "falls among other runners, a population comparison and not a verdict on form. "
+            "Purple and red are the outer 5 % at each end, blue and orange the next 25 %, green "
+            "the middle 40 %.</p>")
+
+
+def _span_text(span) -> str:
+    if isinstance(span, (list, tuple)) and len(span) == 2:
+        return f" · from {clock(float(span[0]))} to {clock(float(span[1]))}"
+    if isinstance(span, (int, float)):
+        return f" · over {clock(float(span))}"
+    return ""
+
+
+def findings_html(findings: list[dict]) -> str:
+    if not findings:
+        body = ('<p>No guidance rule flagged anything in this session. The numbers above are '
+                "still worth a look against the runner's own history.</p>")
+    else:
+        cards = []
+        for f in findings:
+            sev = str(f.get("severity", "info"))
+            colour = SEVERITY_COLOURS.get(sev.lower(), "#7f8c8d")
+            metric = str(f.get("metric", ""))
+            unit = unit_of(metric)
+            measured = ""
+            if f.get("value") is not None:
+                measured = (f"Measured {esc(metric)} = {_num(f.get('value'))} {esc(unit)}")
+                if f.get("threshold") is not None:
+                    measured += f" against a threshold of {_num(f.get('threshold'))} {esc(unit)}"
+            measured += esc(_span_text(f.get("span_s")))
+            advice = f.get("advice") or []
+            if isinstance(advice, str):
+                advice = [advice]
+            advice_html = ("<ul>" + "".join(f"<li>{esc(a)}</li>" for a in advice) + "</ul>"
+                           if advice else "")
+            sources = []
+            for src in f.get("sources") or []:
+                doc = str(src.get("document", "")) if isinstance(src, dict) else str(src)
+                sect = src.get("section", "") if isinstance(src, dict) else ""
+                title = document_title(doc) if doc else ""
+                sources.append(f"“{esc(title)}”" + (f", section “{esc(sect)}”" if sect else ""))
+            sources_html = (f'<div class="sources">Guidance: {"; ".join(sources)}</div>'
+                            if sources else "")
+            cards.append(
+                f'<div class="finding" style="border-left-color:{colour}">'
+                f'<span class="sev" style="background:{colour}">{esc(sev)}</span>'
+                f'<span class="msg">{esc(f.get("message", f.get("rule", "")))}</span>'
+                f'<div class="measured">{measured}</div>{advice_html}{sources_html}</div>')
+        body = "".join(cards)
+    return body + f'<div class="note">{esc(STANDING_NOTE)}</div>'
+
+
+def fatigue_html(result: Fatigue | str) -> str:
+    if isinstance(result, str):
+        return (f'<div class="na-panel"><strong>No fatigue comparison:</strong> '
+                f"{esc(result)}.</div>")
+    f0, f1 = result.first_s, result.last_s
+    rows = []
+    for r in result.rows:
+        d = r.metric.decimals
+        rows.append([esc(f"{r.metric.label} ({r.metric.unit})"), esc(f"{r.first:.{d}f}"),
+                     esc(f"{r.last:.{d}f}"), esc(signed(r.change, d)),
+                     esc(signed(r.per_10min, d + 1)) if r.per_10min is not None else "—"])
+    lead = (f"<p class=\"lead\">Median per step in the first ({esc(clock(f0[0]))}–"
+            f"{esc(clock(f0[1]))}) against the last ({esc(clock(f1[0]))}–{esc(clock(f1[1]))}) "
+            f"{esc(clock(f0[1] - f0[0]))} of running. Change per 10 minutes is the trend over "
+            "the whole run.</p>")
+    warn = ('<p class="warn">The treadmill speed differed between the two segments: part of '
+            "the change is pace, not fatigue.</p>" if result.speed_changed else "")
+    return lead + warn + table(["metric", "first", "last", "change", "per 10 min"], rows)
+
+
+def quality_html(q: Quality, metadata: dict) -> str:
+    facts = ('<table class="facts"><tbody>'
+             + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in q.facts)
+             + "</tbody></table>")
+    parts = [facts]
+    if q.not_measured:
+        parts.append("<h3>Not measured, and why</h3><ul class=\"plain\">"
+                     + "".join(f"<li>{esc(x)}</li>" for x in q.not_measured) + "</ul>")
+    if q.warnings:
+        parts.append("<h3>Notes from the analysis</h3><ul class=\"plain\">"
+                     + "".join(f"<li>{esc(x)}</li>" for x in q.warnings) + "</ul>")
+    if metadata:
+        meta = table(["key", "value"], [[esc(k), esc(v)] for k, v in metadata.items()],
+                     numeric_from=9)
+        parts.append(f"<details><summary>All recording metadata ({len(metadata)} entries)"
+                     f"</summary>{meta}</details>")
+    return "".join(parts)
+
+
+def comparison_html(cmp: Comparison, label_a: str, label_b: str) -> str:
+    if cmp.matched_speeds_mps:
+        speeds = ", ".join(f"{v:.2f}" for v in cmp.matched_speeds_mps)
+        lead = f"Medians per step at matched treadmill speed ({esc(speeds)} m/s)."
+    else:
+        lead = "Medians per step over the whole run."
+    parts = [f'<p class="lead">{lead} Session A: {esc(label_a)}; session B: {esc(label_b)}.</p>']
+    if cmp.caveat:
+        parts.append(f'<p class="warn">{esc(cmp.caveat.capitalize())}.</p>')
+    if cmp.rows:
+        rows = []
+        for r in cmp.rows:
+            d = r.metric.decimals
+            pct = r.delta_pct
+            rows.append([esc(f"{r.metric.label} ({r.metric.unit})"), esc(f"{r.a:.{d}f}"),
+                         esc(f"{r.b:.{d}f}"), esc(signed(r.delta, d)),
+                         esc(signed(pct, 1) + " %") if pct is not None else "—"])
+        parts.append(table(["metric", "A", "B", "B − A", "change"], rows))
+    return "".join(parts)
