@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from formlab.report.bands import BANDS, BAND_COLOURS_HEX
+from formlab.report.bands import BAND_COLOURS_HEX, band_ranges
 from formlab.report.quality import clock
 from formlab.report.speed import SpeedStage
 from formlab.report.step_metrics import (STEP_METRIC_BY_NAME, STEP_METRICS, is_measured, sides,
@@ -89,11 +89,10 @@ def timeline_figure(analysis, stages: list[SpeedStage]) -> go.Figure | None:
         ), row=row, col=1)
         shown_legend.add("median")
         fig.update_yaxes(title_text=metric.unit, row=row, col=1)
-        scale = BANDS.get(metric.band_metric) if metric.band_metric else None
-        if scale is not None and finite.any():
+        if metric.band_metric and finite.any():
             lo, hi = np.nanpercentile(values, [1, 99])
             pad = 0.1 * (hi - lo) + 10 ** -metric.decimals
-            for y0, y1, colour in scale.ranges(lo - pad, hi + pad):
+            for y0, y1, colour in band_ranges(metric.band_metric, lo - pad, hi + pad):
                 fig.add_hrect(y0=y0, y1=y1, fillcolor=BAND_COLOURS_HEX[colour], opacity=0.10,
                               line_width=0, layer="below", row=row, col=1)
     for i, stage in enumerate(stages):

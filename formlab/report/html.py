@@ -104,7 +104,7 @@ def session_html(analysis, findings: list[dict], prefix: str, heading: str | Non
     parts.append(section(f"{prefix}-glance", "At a glance",
                          tiles_html(tiles(analysis.summary)),
                          "Median of all valid running steps."))
-    parts.append(section(f"{prefix}-findings", "What to work on", findings_html(findings)))
+    parts.append(section(f"{prefix}-findings", "What to work on", findings_html(findings, (analysis.summary or {}).get("rules_notes"))))
     parts.append(section(f"{prefix}-run", "Over the run", _over_the_run(analysis, prefix),
                          "Each dot is one step (thinned out on long runs; the statistics use "
                          "every step); the black line is the rolling median. Coloured "

@@ -52,9 +52,12 @@ td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
                 letter-spacing:.04em; padding:1px 8px; border-radius:10px; color:#fff;
                 background:#95a5a6; margin-right:8px; }
 .finding .msg { font-weight:600; }
+.finding p { margin:6px 0 2px; }
 .finding .measured { color:var(--muted); font-size:14px; margin:4px 0; }
 .finding ul { margin:6px 0 6px 18px; padding:0; }
-.finding .sources { font-size:13px; color:var(--muted); }
+.sources { font-size:13px; color:var(--muted); }
+ul.cites { margin:2px 0 0 18px; padding:0; }
+.note p { margin:0 0 6px; }
 .note { background:#fff8e6; border:1px solid #f0dca8; border-radius:8px; padding:10px 14px;
         font-size:14px; margin-top:12px; }
 .warn { color:#8a5300; }

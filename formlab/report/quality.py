@@ -53,6 +53,7 @@ class Quality:
     facts: list[tuple[str, str]]
     not_measured: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    rules_skipped: list[str] = field(default_factory=list)
     has_gyroscope: bool = True
     has_sides: bool = True
 
@@ -70,10 +71,10 @@ def _is_missing(value) -> bool:
 
 def _rule_text(item) -> str:
     if isinstance(item, dict):
-        name = item.get("rule") or item.get("id") or "rule"
-        reason = item.get("reason") or item.get("why") or ""
-        return f"rule '{name}' not evaluated" + (f": {reason}" if reason else "")
-    return f"rule not evaluated: {item}"
+        name = item.get("rule", "rule")
+        reason = item.get("reason", "")
+        return f"{name}: {reason}" if reason else str(name)
+    return str(item)
 
 
 def quality(analysis) -> Quality:
@@ -128,9 +129,10 @@ def quality(analysis) -> Quality:
         if _is_missing(value):
             why = NEEDS.get(key, "see the notes from the analysis")
             not_measured.append(f"{SUMMARY_METRIC_LABELS.get(key, key)}: {why}")
-    not_measured += [_rule_text(r) for r in summary.get("rules_not_evaluated") or []]
+    rules_skipped = [_rule_text(r) for r in summary.get("rules_not_evaluated") or []]
     warnings = [str(w) for w in (getattr(rec, "warnings", None) or [])]
     cal_notes = getattr(cal, "notes", None) or []
     warnings += [cal_notes] if isinstance(cal_notes, str) else [str(n) for n in cal_notes]
     warnings += [str(n) for n in summary.get("notes") or []]
-    return Quality(facts, not_measured, warnings, has_gyro, sided)
+    return Quality(facts, not_measured, list(dict.fromkeys(warnings)), rules_skipped,
+                   has_gyro, sided)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from formlab.report.bands import BAND_COLOURS_HEX, BANDS_SOURCE
+from formlab.report.bands import BAND_COLOURS_HEX, band_source
 from formlab.report.citations import document_title
 from formlab.report.compare import Comparison
 from formlab.report.fatigue import Fatigue
@@ -15,16 +15,18 @@ from formlab.report.page import SEVERITY_COLOURS, esc, table
 from formlab.report.quality import Quality, clock
 from formlab.report.tiles import Tile
 
+BANDS_NOTE = ("The colour bands compare this runner with a population of runners; they are not "
+              "targets.")
 STANDING_NOTE = (
     "This report is feedback on running form from one sensor worn at the waist. It is not a "
-    "medical assessment and cannot diagnose an injury. The colour bands compare this runner "
-    "with a population of runners; they are not targets. See a physiotherapist, sports "
-    "physician or doctor if pain lasts more than a few days, gets worse during or after "
+    "medical assessment and cannot diagnose an injury. " + BANDS_NOTE + " See a "
+    "physiotherapist, sports physician or doctor if pain lasts more than a few days, gets worse during or after "
     "running, makes you change the way you run, or comes with swelling, numbness or pain at "
     "rest.")
 
 UNIT_SUFFIXES = (("_spm", "spm"), ("_ms", "ms"), ("_cm", "cm"), ("_mps", "m/s"), ("_deg", "°"),
                  ("_pct", "%"), ("_g", "g"), ("_m", "m"), ("_s", "s"))
+UNIT_WORDS = {"deg": "°", "mps": "m/s", "pct": "%"}
 
 
 def unit_of(metric: str) -> str:
@@ -67,8 +69,9 @@ def tiles_html(tiles: list[Tile]) -> str:
     legend = " ".join(f'<span class="dot" style="background:{hexc}"></span>{esc(name)}'
                       for name, hexc in BAND_COLOURS_HEX.items())
     return (f'<div class="grid">{"".join(parts)}</div>'
-            f'<p class="muted">Bands: {legend}. They are {esc(BANDS_SOURCE)}: where this value '
-            "falls among other runners, a population comparison and not a verdict on form. "
+            f'<p class="muted">Bands: {legend}. They are '
+            f"{esc(band_source('cadence_spm'))}: where a value falls among other runners, "
+            "a population comparison and not a verdict on form. "
             "Purple and red are the outer 5 % at each end, blue and orange the next 25 %, green "
             "the middle 40 %.</p>")
 
@@ -81,7 +84,43 @@ def _span_text(span) -> str:
     return ""
 
 
-def findings_html(findings: list[dict]) -> str:
+def citations_html(sources) -> str:
+    """Cited sections grouped by document: “Title”: “section”, “section”."""
+    by_doc: dict[str, list[str]] = {}
+    for src in sources or []:
+        doc = str(src.get("document", "")) if isinstance(src, dict) else str(src)
+        sect = str(src.get("section", "")) if isinstance(src, dict) else ""
+        by_doc.setdefault(doc, [])
+        if sect and sect not in by_doc[doc]:
+            by_doc[doc].append(sect)
+    items = []
+    for doc, sects in by_doc.items():
+        where = (", sections " if len(sects) > 1 else ", section ") + ", ".join(
+            f"“{esc(x)}”" for x in sects) if sects else ""
+        items.append(f"<li><cite>{esc(document_title(doc))}</cite>{where}</li>")
+    return f'<ul class="cites">{"".join(items)}</ul>'
+
+
+def standing_note_html(rules_notes: dict | None) -> str:
+    """When this is not enough and whom to see: the rules catalogue's notes (with their
+    sources) when the analysis ran the rules, else the report's own note."""
+    notes = rules_notes or {}
+    texts, sources = [], []
+    for note in notes.values():
+        if isinstance(note, dict):
+            texts.append(str(note.get("text", "")))
+            sources += note.get("sources") or []
+        else:
+            texts.append(str(note))
+    if not texts:
+        return f'<div class="note">{esc(STANDING_NOTE)}</div>'
+    cited = (f'<div class="sources">Guidance: {citations_html(sources)}</div>'
+             if sources else "")
+    return ('<div class="note">' + "".join(f"<p>{esc(t)}</p>" for t in texts if t)
+            + f"<p>{esc(BANDS_NOTE)}</p>{cited}</div>")
+
+
+def findings_html(findings: list[dict], rules_notes: dict | None = None) -> str:
     if not findings:
         body = ('<p>No guidance rule flagged anything in this session. The numbers above are '
                 "still worth a look against the runner's own history.</p>")
@@ -91,33 +130,30 @@ def findings_html(findings: list[dict]) -> str:
             sev = str(f.get("severity", "info"))
             colour = SEVERITY_COLOURS.get(sev.lower(), "#7f8c8d")
             metric = str(f.get("metric", ""))
-            unit = unit_of(metric)
+            unit = UNIT_WORDS.get(f.get("unit"), f.get("unit")) or unit_of(metric)
             measured = ""
             if f.get("value") is not None:
-                measured = (f"Measured {esc(metric)} = {_num(f.get('value'))} {esc(unit)}")
+                measured = f"Measured {esc(metric)} = {_num(f.get('value'))} {esc(unit)}"
                 if f.get("threshold") is not None:
-                    measured += f" against a threshold of {_num(f.get('threshold'))} {esc(unit)}"
+                    measured += f"; threshold {_num(f.get('threshold'))} {esc(unit)}"
+                    if f.get("threshold_source"):
+                        measured += f" ({esc(f['threshold_source'])})"
             measured += esc(_span_text(f.get("span_s")))
             advice = f.get("advice") or []
             if isinstance(advice, str):
                 advice = [advice]
             advice_html = ("<ul>" + "".join(f"<li>{esc(a)}</li>" for a in advice) + "</ul>"
                            if advice else "")
-            sources = []
-            for src in f.get("sources") or []:
-                doc = str(src.get("document", "")) if isinstance(src, dict) else str(src)
-                sect = src.get("section", "") if isinstance(src, dict) else ""
-                title = document_title(doc) if doc else ""
-                sources.append(f"“{esc(title)}”" + (f", section “{esc(sect)}”" if sect else ""))
-            sources_html = (f'<div class="sources">Guidance: {"; ".join(sources)}</div>'
-                            if sources else "")
+            sources_html = (f'<div class="sources">Guidance: {citations_html(f.get("sources"))}'
+                            "</div>" if f.get("sources") else "")
             cards.append(
                 f'<div class="finding" style="border-left-color:{colour}">'
                 f'<span class="sev" style="background:{colour}">{esc(sev)}</span>'
-                f'<span class="msg">{esc(f.get("message", f.get("rule", "")))}</span>'
+                f'<span class="msg">{esc(f.get("title") or f.get("rule", ""))}</span>'
+                f'<p>{esc(f.get("message", ""))}</p>'
                 f'<div class="measured">{measured}</div>{advice_html}{sources_html}</div>')
         body = "".join(cards)
-    return body + f'<div class="note">{esc(STANDING_NOTE)}</div>'
+    return body + standing_note_html(rules_notes)
 
 
 def fatigue_html(result: Fatigue | str) -> str:
@@ -151,6 +187,11 @@ def quality_html(q: Quality, metadata: dict) -> str:
     if q.warnings:
         parts.append("<h3>Notes from the analysis</h3><ul class=\"plain\">"
                      + "".join(f"<li>{esc(x)}</li>" for x in q.warnings) + "</ul>")
+    if q.rules_skipped:
+        parts.append(f"<details><summary>Guidance checks that could not run "
+                     f"({len(q.rules_skipped)})</summary><ul class=\"plain\">"
+                     + "".join(f"<li>{esc(x)}</li>" for x in q.rules_skipped)
+                     + "</ul></details>")
     if metadata:
         meta = table(["key", "value"], [[esc(k), esc(v)] for k, v in metadata.items()],
                      numeric_from=9)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formlab.report.bands import BAND_MEANING, band_of
+from formlab.report.bands import BAND_MEANING, band_colour
 from formlab.report.quality import NEEDS
 
 
@@ -46,7 +46,7 @@ def _split(d: dict, decimals: int) -> str:
 
 
 def _band(metric: str, value: float | None) -> tuple[str | None, str]:
-    colour = band_of(metric, value)
+    colour = band_colour(metric, value)
     return colour, (f"{colour}: {BAND_MEANING[colour]}" if colour else "")
 
 
