@@ -1,0 +1,205 @@
+"""The report's numbers and panels, on hand-made sessions whose values are known."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from formlab.report import write_report
+from formlab.report.bands import band_colour, band_ranges
+from formlab.report.compare import compare
+from formlab.report.fatigue import fatigue
+from formlab.report.figures import plot_indices, rolling_median
+from formlab.report.speed import speed_stages
+from formlab.report.stride_cycle import stride_cycle
+from formlab.report.tiles import tiles
+from report_synthetic import CONTACT_LEFT_MS, CADENCE_SPM, make_session
+
+
+def test_band_colours_follow_the_registry():
+    assert band_colour("cadence_spm", 175.0) == "blue"
+    assert band_colour("cadence_spm", 150.0) == "red"
+    assert band_colour("ground_contact_ms", 300.0) == "orange"
+    assert band_colour("ground_contact_balance_left_pct", 49.5) == "green"
+    assert band_colour("ground_contact_balance_left_pct", 52.0) == "orange"
+    assert band_colour("ground_contact_balance_left_pct", 47.0) == "red"
+    assert band_colour("impact_g", 2.0) is None
+    assert band_colour("cadence_spm", None) is None
+
+
+def test_band_ranges_tile_the_axis_without_holes():
+    ranges = band_ranges("cadence_spm", 140.0, 200.0)
+    assert [c for _, _, c in ranges] == ["red", "orange", "green", "blue", "purple"]
+    assert ranges[0][0] == 140.0 and ranges[-1][1] == 200.0
+    for (_, hi, _), (lo, _, _) in zip(ranges, ranges[1:]):
+        assert hi == lo
+    balance = band_ranges("ground_contact_balance_left_pct", 45.0, 55.0)
+    green = [(a, b) for a, b, c in balance if c == "green"]
+    assert green == [(50.0, pytest.approx(50.7)), (pytest.approx(49.3), 50.0)]
+    assert band_ranges("impact_g", 0.0, 5.0) == []
+
+
+def test_tiles_show_values_splits_and_bands():
+    s = make_session(300.0)
+    s.summary["metrics"]["ground_contact_balance_left_pct"] = 49.1
+    by_title = {t.title: t for t in tiles(s.summary)}
+    assert by_title["Contact-time balance"].value == "49.1 L / 50.9 R"
+    assert by_title["Contact-time balance"].band == "orange"
+    assert by_title["Cadence"].value == f"{s.summary['metrics']['cadence_spm']:.0f}"
+    gct = s.summary["metrics"]["ground_contact_ms"]
+    assert by_title["Ground contact time"].detail == f"{gct['left']:.0f} L / {gct['right']:.0f} R"
+    assert by_title["Step length"].value is None
+    assert "treadmill speed" in by_title["Step length"].why
+
+
+def test_tiles_without_gyroscope_say_what_is_missing():
+    s = make_session(300.0, gyro=False, sided=False)
+    by_title = {t.title: t for t in tiles(s.summary)}
+    for title in ("Pelvic tilt", "Pelvic drop", "Pelvic rotation", "Contact-time balance"):
+        assert by_title[title].value is None
+        assert by_title[title].why
+    assert by_title["Ground contact time"].detail == "left/right: not measurable"
+
+
+def test_plot_indices_thin_evenly_and_keep_the_ends():
+    idx = plot_indices(10_000, 1200)
+    assert len(idx) == 1200 and idx[0] == 0 and idx[-1] == 9_999
+    assert np.all(np.diff(idx) >= 8) and np.all(np.diff(idx) <= 9)
+    assert np.array_equal(plot_indices(50, 1200), np.arange(50))
+
+
+def test_rolling_median_ignores_a_single_outlier():
+    values = np.full(101, 170.0)
+    values[50] = 400.0
+    assert np.allclose(rolling_median(values), 170.0)
+
+
+def test_stride_cycle_recovers_phase_amplitude_and_stance():
+    s = make_session(300.0, cadence_drift_spm_per_10min=0.0)
+    cycle = stride_cycle(s.angles, s.steps, s.recording.gaps)
+    assert cycle is not None and cycle.strides > 300
+    obliquity = cycle.mean_deg["obliquity_deg"]
+    assert cycle.pct[np.argmax(obliquity)] == pytest.approx(25.0, abs=2.0)
+    assert obliquity.max() == pytest.approx(5.0, abs=0.15)
+    assert cycle.mean_deg["tilt_deg"].mean() == pytest.approx(12.0, abs=0.1)
+    stride_s = 120.0 / CADENCE_SPM
+    assert cycle.left_stance_pct[1] == pytest.approx(100 * CONTACT_LEFT_MS / 1000 / stride_s,
+                                                     abs=1.0)
+    assert cycle.right_stance_pct[0] == pytest.approx(50.0, abs=0.5)
+
+
+def test_stride_cycle_needs_sides():
+    s = make_session(300.0, sided=False)
+    assert stride_cycle(s.angles, s.steps) is None
+
+
+def test_fatigue_first_against_last_segment():
+    s = make_session(1230.0, cadence_drift_spm_per_10min=2.0)   # running 30 s .. 1220 s
+    f = fatigue(s)
+    assert f.first_s == (30.0, 330.0) and f.last_s == (920.0, 1220.0)
+    rows = {r.metric.name: r for r in f.rows}
+    # cadence rises 2 spm per 10 minutes: segment midpoints (180 s, 1070 s) are 890 s apart
+    assert rows["cadence_spm"].change == pytest.approx(2.0 * 890 / 600, abs=0.1)
+    assert rows["cadence_spm"].per_10min == 2.0
+    assert rows["contact_ms"].per_10min is None
+    assert not f.speed_changed
+
+
+def test_fatigue_needs_two_minutes():
+    assert "shorter than 2 minutes" in fatigue(make_session(100.0))
+
+
+def test_speed_stages_from_steps_and_from_metadata():
+    staged = make_session(600.0, speed_stages=[(0, 300, 3.0), (300, 700, 3.5)])
+    stages = speed_stages(staged)
+    assert [st.speed_mps for st in stages] == [3.0, 3.5]
+    assert stages[1].start_s >= 300.0 and stages[0].end_s < 300.0
+    constant = make_session(600.0, metadata={"treadmill_speed_mps": "3.33"})
+    assert [(st.start_s, st.end_s, st.speed_mps) for st in speed_stages(constant)] == \
+        [(30.0, 590.0, 3.33)]
+    assert speed_stages(make_session(600.0)) == []
+
+
+def test_comparison_at_matched_speed():
+    a = make_session(1200.0, speed_stages=[(0, 600, 3.0), (600, 1300, 3.3)],
+                     cadence_drift_spm_per_10min=0.0)
+    b = make_session(600.0, speed_stages=[(0, 700, 3.3)], cadence_drift_spm_per_10min=0.0)
+    b.steps["contact_ms"] += 12.0
+    cmp = compare(a, b)
+    assert cmp.matched_speeds_mps == [3.3] and cmp.caveat is None
+    rows = {r.metric.name: r for r in cmp.rows}
+    assert rows["contact_ms"].delta == pytest.approx(12.0, abs=1.5)
+    assert rows["cadence_spm"].delta == pytest.approx(0.0, abs=0.2)
+
+
+def test_comparison_refuses_unmatched_speeds_and_warns_without_speed():
+    a = make_session(600.0, speed_stages=[(0, 700, 3.0)])
+    b = make_session(600.0, speed_stages=[(0, 700, 3.5)])
+    cmp = compare(a, b)
+    assert cmp.rows == [] and "never ran at the same" in cmp.caveat
+    cmp = compare(make_session(600.0), make_session(600.0, seed=2))
+    assert cmp.rows and "pace" in cmp.caveat
+
+
+def test_metadata_is_escaped(tmp_path):
+    s = make_session(300.0, metadata={
+        "athlete": "<script>alert('x')</script>Mo",
+        "notes": 'felt <b>great</b> & "fast" <img src=x onerror=alert(1)>'})
+    html = write_report([s], tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;Mo" in html
+    assert "felt &lt;b&gt;great&lt;/b&gt; &amp; &quot;fast&quot; &lt;img src=x" in html
+    assert "<script>alert(" not in html and "<img" not in html and "<b>great" not in html
+    # the only scripts: plotly.js once, then one per figure
+    scripts = re.findall(r"<script[ >]", html)
+    assert len(scripts) == 1 + html.count('class="plotly-graph-div"')
+
+
+def test_plotly_is_inlined_once_and_nothing_is_fetched(tmp_path):
+    html = write_report([make_session(300.0)], tmp_path / "r.html").read_text(encoding="utf-8")
+    assert html.count("plotly.js v") == 1
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", html)
+
+
+def test_panels_without_gyroscope_or_sides_say_not_measurable(tmp_path):
+    html = write_report([make_session(300.0, gyro=False)], tmp_path / "a.html").read_text()
+    assert 'id="s1-cycle"' not in html and 'id="s1-leftright"' in html
+    assert "Pelvic angle cycle (tilt, drop, rotation): not measurable from this recording" in html
+    assert "the recording has no gyroscope" in html
+    html = write_report([make_session(300.0, sided=False)], tmp_path / "b.html").read_text()
+    assert 'id="s1-leftright"' not in html and 'id="s1-cycle"' not in html
+    assert "Left against right: not measurable from this recording" in html
+    assert 'id="s1-timeline"' in html
+
+
+def test_findings_show_value_threshold_advice_and_titles(tmp_path):
+    html = write_report([make_session(300.0)], tmp_path / "r.html").read_text()
+    assert "Right-side pelvic drop is larger than typical" in html
+    assert "Measured pelvic_drop_deg = 6.00 °; threshold 5.00 °" in html
+    assert "single-leg strength work" in html
+    assert ("<cite>Why You Experience Lower Back Pain When Running and What to Do About It"
+            "</cite>, section “Strengthen your core and glutes”") in html
+    assert "not a medical assessment" in html
+
+
+def test_findings_argument_overrides_and_is_checked(tmp_path):
+    s = make_session(300.0)
+    own = [{"rule": "low_cadence", "title": "Cadence on the low side", "severity": "info",
+            "metric": "cadence_spm", "value": 160.0, "threshold": 165.0, "advice": ["Shorter steps."],
+            "sources": []}]
+    html = write_report([s], tmp_path / "r.html", findings=own).read_text()
+    assert "Cadence on the low side" in html and "pelvic drop is larger" not in html
+    with pytest.raises(ValueError):
+        write_report([s, s], tmp_path / "r.html", findings=own)
+    with pytest.raises(ValueError):
+        write_report([s, s, s], tmp_path / "r.html")
+
+
+def test_two_sessions_get_a_comparison_and_both_sessions(tmp_path):
+    a = make_session(600.0, metadata={"treadmill_speed_mps": "3.0"})
+    b = make_session(600.0, metadata={"treadmill_speed_mps": "3.0"}, seed=3)
+    html = write_report([a, b], tmp_path / "c.html").read_text()
+    assert "Session B against session A" in html
+    assert "matched treadmill speed (3.00 m/s)" in html
+    assert 'id="sA-timeline"' in html and 'id="sB-timeline"' in html
