@@ -7,9 +7,9 @@ every per-step metric, defined exactly as in ``spec/analysis-output.md`` and
 
 Model
 -----
-The pelvis is a point mass carrying the sensor (no lever arm between the centre of mass and the
-sensor; Blickhan 1989, McMahon & Cheng 1990 spring-mass running: the centre of mass is lowest at
-mid-stance, there is a flight phase, and the vertical motion is periodic).
+The body is a point mass at the pelvis (Blickhan 1989, McMahon & Cheng 1990 spring-mass running:
+the centre of mass is lowest at mid-stance, there is a flight phase, and the vertical motion is
+periodic); the pelvis rotates about that point and the sensor sits on it or ``lever_arm_m`` away.
 
 * **Steps.** Steps alternate left/right. Step time is ``60 / cadence_spm`` (cadence counts both
   feet). Contact time per side is ``contact_ms ± contact_diff_ms / 2`` (left gets ``+``). Step and
@@ -21,9 +21,9 @@ mid-stance, there is a flight phase, and the vertical motion is periodic).
   wide at its base (15 ms at half height) centred at 8 % of stance (at least 15 ms after contact),
   of amplitude ``impact_left_bw`` / ``impact_right_bw``. The amplitude is what the sacrum sees
   (sacral impact peaks of 3–3.5 g over a 2.2–2.8 g active peak, e.g. the treadmill-sacrum data),
-  larger than the impact peak of the ground reaction force itself. The half-sine amplitude is scaled so that
-  the whole stance impulse equals body weight × step time: over each step the vertical momentum is
-  unchanged (periodic motion). Flight: zero force; quiet standing: 1 BW.
+  larger than the impact peak of the ground reaction force itself. The half-sine amplitude is
+  scaled so that the whole stance impulse equals body weight × step time: over each step the
+  vertical momentum is unchanged (periodic motion). Flight: zero force; quiet standing: 1 BW.
 * **Centre-of-mass vertical acceleration** ``a_z = g (F/BW − 1)``, integrated to velocity and
   position. The integration constant is chosen so that the mean vertical velocity over every step
   is zero (no drift of the runner up or down); in steady running this needs no correction at all,
