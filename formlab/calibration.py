@@ -69,7 +69,6 @@ MIN_FORWARD_CORRELATION = 0.1
 REPO_CALIBRATION_DIR = Path(__file__).resolve().parent.parent / "calibration"
 
 SENSOR_AXES = ("x", "y", "z")
-BODY_DIRECTIONS = (("forward", "backward"), ("left", "right"), ("up", "down"))
 
 
 @dataclass
@@ -281,6 +280,11 @@ def calibrate(rec, bouts: pd.DataFrame | None = None, calibration_dir: str | Pat
     forward, corr = (None, 0.0)
     if len(moving):
         forward, corr = _forward_from_gait(t_s, acc_g, up, moving)
+        if forward is not None and moving_name == "walking":
+            # Walking loads in the opposite phase: on all 7 lower-back walking recordings with a
+            # reference (lowerback-walking-indip) the running rule picked backward, which the
+            # mediolateral push (toward the swing side in stance) and mobgap's axes both contradict.
+            forward = -forward
     forward_found = forward is not None and corr >= MIN_FORWARD_CORRELATION
     if not forward_found:
         forward = _any_horizontal(up)
@@ -397,13 +401,6 @@ def _still_core(t_s, acc_g, gyr_dps, span) -> np.ndarray:
         quiet &= np.linalg.norm(rate - np.median(rate, axis=0), axis=1) < STILL_GYR_DPS
     sel = np.zeros(t_s.size, dtype=bool)
     sel[i0:i1] = quiet if quiet.sum() >= max(3, int(0.5 * fs)) else True
-    return sel
-
-
-def _mask(t_s: np.ndarray, spans) -> np.ndarray:
-    sel = np.zeros(t_s.size, dtype=bool)
-    for a, b in spans:
-        sel |= (t_s >= a) & (t_s <= b)
     return sel
 
 

@@ -20,9 +20,6 @@ from scipy.spatial.transform import Rotation
 G_MPS2 = 9.80665
 """Standard gravity, m/s² per g (ISO 80000-3)."""
 
-BODY_AXES = ("fwd", "left", "up")
-"""Column suffixes of the body axes, in order x, y, z."""
-
 
 def g_to_mps2(acc_g: np.ndarray | float) -> np.ndarray | float:
     """Convert specific force from g to m/s²."""

@@ -20,7 +20,10 @@ stride-averaged specific force expressed in the Earth frame must be vertical (th
 :mod:`formlab.calibration` uses for ``up``). The filter's remaining tilt error is the rotation
 that takes the low-passed (``DRIFT_LOWPASS_HZ``) Earth-frame specific force onto vertical; it is
 removed sample by sample. This cancels the bias that the filter's per-sample normalised
-accelerometer feedback leaves in running (braking and propulsion are not symmetric).
+accelerometer feedback leaves in running (braking and propulsion are not symmetric). It assumes
+steady running in a straight line: speed changes and the centripetal acceleration of a turn tilt
+the estimate (about 1° per 0.17 m/s² sustained over the 3 s filter window); the segmentation cuts
+turns out of running bouts, so step metrics are not taken there.
 
 Angles are Tait-Bryan z-y-x (``docs/body-frame.md``): tilt is relative to the standing posture
 (the body frame is defined by it) when standing was found; otherwise it is relative to the mean
