@@ -73,7 +73,8 @@ def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None
     angles, angles_grid, tilt_available = _pelvis_angles(body, uniform.t_s, notes)
 
     report("steps")
-    contacts = detect_contacts(uniform.t_s, uniform.acc_g, uniform.sample_rate_hz, uniform.valid, bouts)
+    contacts = detect_contacts(uniform.t_s, uniform.acc_g, uniform.sample_rate_hz, uniform.valid, bouts,
+                               activities=("running", "walking"))
     if not (bouts["activity"] == "running").any():
         notes.append("no running found in this recording: nothing to measure")
     acc_level_g = level_frame_acc_g(uniform.acc_g, angles_grid)

@@ -37,7 +37,7 @@ STEPS_COLUMNS = [
     "t_ic_s", "t_fc_s", "side", "side_confidence", "step_time_s", "contact_ms", "impact_g",
     "braking_mps", "vertical_oscillation_cm", "pelvic_tilt_deg", "pelvic_drop_deg", "valid",
 ]
-EXTRA_STEP_COLUMNS = ["bout", "pelvic_tilt_range_deg", "pelvic_rotation_range_deg"]
+EXTRA_STEP_COLUMNS = ["bout", "activity", "pelvic_tilt_range_deg", "pelvic_rotation_range_deg"]
 
 
 @dataclass(frozen=True)
@@ -169,8 +169,9 @@ def measure_steps(t_s: np.ndarray, acc_body_g: np.ndarray, acc_level_g: np.ndarr
     steps = pd.DataFrame({
         "t_ic_s": contacts["t_ic_s"].to_numpy(float), "t_fc_s": contacts["t_fc_s"].to_numpy(float),
         "side": side, "side_confidence": np.round(side_confidence, 3), "bout": contacts["bout"].to_numpy(int),
+        "activity": contacts["activity"].to_numpy(object) if "activity" in contacts else "running",
     })
-    for col in STEPS_COLUMNS[4:-1] + EXTRA_STEP_COLUMNS[1:]:
+    for col in STEPS_COLUMNS[4:-1] + EXTRA_STEP_COLUMNS[2:]:
         steps[col] = np.nan
     steps["valid"] = False
     if n < 2:
@@ -208,7 +209,7 @@ def measure_steps(t_s: np.ndarray, acc_body_g: np.ndarray, acc_level_g: np.ndarr
 
     median_step = steps.groupby("bout")["step_time_s"].transform("median")
     steps["valid"] = (
-        has_next & np.isfinite(t_fc) & (step_time >= 0.22) & (step_time <= 0.6)
+        (steps["activity"] == "running").to_numpy() & has_next & np.isfinite(t_fc) & (step_time >= 0.22) & (step_time <= 0.6)
         & (np.abs(step_time - median_step) <= 0.3 * median_step)
     )
     return steps[STEPS_COLUMNS + EXTRA_STEP_COLUMNS]
