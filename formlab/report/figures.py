@@ -41,7 +41,19 @@ def rolling_median(values: np.ndarray, window: int = ROLLING_STEPS) -> np.ndarra
             .median().to_numpy())
 
 
+def _rect(row: int, x_domain: bool, x0: float, x1: float, y_domain: bool, y0: float, y1: float,
+          colour: str, opacity: float) -> dict:
+    """A filled background rectangle in subplot ``row`` (one column); a ``*_domain`` axis spans
+    0..1 of the subplot instead of data units. Built as a plain dict: plotly's add_hrect /
+    add_vrect validate every shape and cost seconds on a long run."""
+    axis = "" if row == 1 else str(row)
+    return dict(type="rect", layer="below", line_width=0, fillcolor=colour, opacity=opacity,
+                xref=f"x{axis}" + (" domain" if x_domain else ""), x0=x0, x1=x1,
+                yref=f"y{axis}" + (" domain" if y_domain else ""), y0=y0, y1=y1)
+
+
 def _base_layout(fig: go.Figure, height: int) -> None:
+    fig.update_xaxes(zeroline=False)
     fig.update_layout(template="plotly_white", height=height, font=FONT,
                       margin=dict(l=70, r=20, t=40, b=40), hovermode="closest",
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
@@ -59,6 +71,7 @@ def timeline_figure(analysis, stages: list[SpeedStage]) -> go.Figure | None:
     fig = make_subplots(rows=len(metrics), cols=1, shared_xaxes=True, vertical_spacing=0.025,
                         subplot_titles=[f"{m.label} ({m.unit})" for m in metrics])
     shown_legend = set()
+    shapes: list[dict] = []
     for row, metric in enumerate(metrics, start=1):
         values = step_values(steps, metric.name)
         finite = np.isfinite(values)
@@ -93,16 +106,17 @@ def timeline_figure(analysis, stages: list[SpeedStage]) -> go.Figure | None:
             lo, hi = np.nanpercentile(values, [1, 99])
             pad = 0.1 * (hi - lo) + 10 ** -metric.decimals
             for y0, y1, colour in band_ranges(metric.band_metric, lo - pad, hi + pad):
-                fig.add_hrect(y0=y0, y1=y1, fillcolor=BAND_COLOURS_HEX[colour], opacity=0.10,
-                              line_width=0, layer="below", row=row, col=1)
+                shapes.append(_rect(row, True, 0, 1, False, y0, y1, BAND_COLOURS_HEX[colour],
+                                    0.10))
     for i, stage in enumerate(stages):
-        fig.add_vrect(x0=stage.start_s / 60.0, x1=stage.end_s / 60.0,
-                      fillcolor="#7f8c8d", opacity=0.06 if i % 2 == 0 else 0.12, line_width=0,
-                      layer="below", row="all", col=1)
+        for row in range(1, len(metrics) + 1):
+            shapes.append(_rect(row, False, stage.start_s / 60.0, stage.end_s / 60.0, True, 0, 1,
+                                "#7f8c8d", 0.06 if i % 2 == 0 else 0.12))
         fig.add_annotation(x=stage.start_s / 60.0, xanchor="left", y=1.0, yref="y domain",
                            yanchor="top", text=f"treadmill {stage.speed_mps:.2f} m/s",
                            showarrow=False, bgcolor="rgba(255,255,255,0.8)",
                            font=dict(size=10, color="#444"), row=1, col=1)
+    fig.update_layout(shapes=shapes)
     fig.update_xaxes(title_text="time since start of recording (min)", row=len(metrics), col=1)
     _base_layout(fig, height=80 + 170 * len(metrics))
     fig.update_layout(legend=dict(y=1.0 + 40.0 / (80 + 170 * len(metrics))),
@@ -171,9 +185,11 @@ def stride_cycle_figure(cycle: StrideCycle) -> go.Figure:
                                                 "at %{x:.0f} % of the stride<extra></extra>")),
                       row=row, col=1)
         fig.update_yaxes(title_text="°", row=row, col=1)
+    fig.update_layout(shapes=[
+        _rect(row, False, x0, x1, True, 0, 1, SIDE_COLOURS[side], 0.12)
+        for (x0, x1), side in ((cycle.left_stance_pct, "left"), (cycle.right_stance_pct, "right"))
+        for row in range(1, len(cols) + 1)])
     for (x0, x1), side in ((cycle.left_stance_pct, "left"), (cycle.right_stance_pct, "right")):
-        fig.add_vrect(x0=x0, x1=x1, fillcolor=SIDE_COLOURS[side], opacity=0.12, line_width=0,
-                      layer="below", row="all", col=1)
         fig.add_annotation(x=(x0 + x1) / 2, y=1.0, yref="paper", yanchor="bottom",
                            text=f"{side} stance", showarrow=False,
                            font=dict(color=SIDE_COLOURS[side], size=11))

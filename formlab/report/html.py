@@ -131,7 +131,8 @@ def _findings_per_session(analyses: list, findings) -> list[list[dict]]:
 
 def _subtitle(analysis) -> str:
     q = dict(quality(analysis).facts)
-    parts = [q.get("Started (UTC)"), q.get("Device"), q.get("Duration"),
+    device = (analysis.recording.metadata or {}).get("device")
+    parts = [q.get("Started (UTC)"), device, q.get("Duration"),
              "running " + q["Running"] if "Running" in q else None]
     return " · ".join(p for p in parts if p)
 

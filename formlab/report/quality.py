@@ -36,6 +36,7 @@ NEEDS = {
     "pelvic_rotation_deg": "needs a gyroscope",
     "ground_contact_balance_left_pct": "needs the side of each step",
     "impact_asymmetry_pct": "needs the side of each step",
+    "braking_mps": "needs a gyroscope and the forward direction (found from running)",
 }
 """What a summary metric needs from the recording, said when it could not be measured."""
 
@@ -125,8 +126,13 @@ def quality(analysis) -> Quality:
     sided = has_sides(steps)
     if not sided:
         not_measured.append("left/right differences: the side of each step could not be told")
+    said = set()  # metrics already explained by the two lines above
+    if not has_gyro:
+        said |= {"pelvic_tilt_deg", "pelvic_drop_deg", "pelvic_rotation_deg"}
+    if not sided:
+        said |= {"ground_contact_balance_left_pct", "impact_asymmetry_pct", "pelvic_drop_deg"}
     for key, value in (summary.get("metrics") or {}).items():
-        if _is_missing(value):
+        if _is_missing(value) and key not in said:
             why = NEEDS.get(key, "see the notes from the analysis")
             not_measured.append(f"{SUMMARY_METRIC_LABELS.get(key, key)}: {why}")
     rules_skipped = [_rule_text(r) for r in summary.get("rules_not_evaluated") or []]
