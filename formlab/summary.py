@@ -39,12 +39,28 @@ def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def cadence_spm(steps: pd.DataFrame) -> float | None:
+    """Steps per minute from the median stride (two consecutive steps): a median of single step
+    times falls on one side's value when left and right step times differ."""
+    step_s = steps["step_time_s"].to_numpy(float)
+    t_ic = steps["t_ic_s"].to_numpy(float)
+    if step_s.size == 0:
+        return None
+    consecutive = np.isclose(t_ic[:-1] + step_s[:-1], t_ic[1:], atol=1e-6)
+    stride_s = (step_s[:-1] + step_s[1:])[consecutive]
+    stride_s = stride_s[np.isfinite(stride_s)]
+    if stride_s.size:
+        return 120.0 / float(np.median(stride_s))
+    single = _median(step_s)
+    return None if single is None else 60.0 / single
+
+
 def side_medians(steps: pd.DataFrame) -> dict[str, float | None]:
     """Medians per side and the derived balance / asymmetry for one set of steps."""
     left = steps[steps["side"] == "left"]
     right = steps[steps["side"] == "right"]
     out: dict[str, float | None] = {
-        "cadence_spm": None if _median(steps["step_time_s"]) is None else 60.0 / _median(steps["step_time_s"]),
+        "cadence_spm": cadence_spm(steps),
         "contact_ms": _median(steps["contact_ms"]),
         "contact_left_ms": _median(left["contact_ms"]),
         "contact_right_ms": _median(right["contact_ms"]),
