@@ -19,6 +19,9 @@ orientation. Three directions are found from the data:
   anteroposterior axis *and* its sign. Mediolateral acceleration alternates sign from left to
   right step and cancels in the covariance. This is the AP-by-correlation-with-vertical idea of
   scikit-digital-health and mobgap, made sign-aware with the braking/propulsion pattern.
+  Walking at the lower back shows the opposite phase (checked on the seven
+  ``lowerback-walking-indip`` recordings against mobgap's sensor axes and the sideways push of
+  each stance), so a forward direction taken from walking is reversed.
 * **left** = up × forward closes the right-handed frame.
 
 Nothing is assumed about the mount: upside down, rotated, tilted by any angle are all fine.

@@ -97,9 +97,14 @@ def angles_deg_from_quaternion_wxyz(q_wxyz: np.ndarray) -> tuple[np.ndarray, np.
     """
     q = np.asarray(q_wxyz, dtype=float)
     w, x, y, z = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
+    sin_tilt = np.clip(2.0 * (w * y - z * x), -1.0, 1.0)
     rotation = np.arctan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
-    tilt = np.arcsin(np.clip(2.0 * (w * y - z * x), -1.0, 1.0))
+    tilt = np.arcsin(sin_tilt)
     obliquity = np.arctan2(2.0 * (w * x + y * z), 1.0 - 2.0 * (x * x + y * y))
+    # at tilt ±90° only rotation ∓ obliquity is defined: put it all in rotation
+    locked = np.abs(sin_tilt) > 1.0 - 1e-12
+    rotation = np.where(locked, np.arctan2(-2.0 * (x * y - w * z), 1.0 - 2.0 * (x * x + z * z)), rotation)
+    obliquity = np.where(locked, 0.0, obliquity)
     return np.rad2deg(rotation), np.rad2deg(tilt), np.rad2deg(obliquity)
 
 
