@@ -211,7 +211,7 @@ class SimParams:
     packet_samples: int = 6
     packet_loss_prob: float = 0.0
     step_jitter_pct: float = 1.0
-    variability_pct: float = 8.0  # step-to-step CV of impact, braking, sideways push and drop
+    variability_pct: float = 0.0  # step-to-step CV of impact, braking, sideways push and drop (grid, demo: on)
     lever_arm_m: tuple[float, float, float] = (0.0, 0.0, 0.0)  # sensor from the modelled point, body frame
     first_side: str = "left"
     with_gyro: bool = True
@@ -316,6 +316,7 @@ def demo_params() -> SimParams:
         phases=[Phase(10.0, "standing"), Phase(420.0, "running", base, mid),
                 Phase(180.0, "running", mid, late)],
         rate_hz=100.0, R_sensor_from_body=mount_from_euler_deg(90.0, 12.0, 180.0), lever_arm_m=(-0.09, 0.0, 0.0),
+        variability_pct=8.0,
         acc_noise_g=0.008, gyr_noise_dps=0.25, gyr_bias_dps=(0.8, -0.5, 0.3), clock_drift_ppm=40.0,
         metadata={"device": "formlab-sim", "placement": "sacrum", "subject_height_cm": "176",
                   "subject_mass_kg": "68", "license": "CC0-1.0",
