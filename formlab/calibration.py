@@ -231,13 +231,13 @@ def calibrate(rec, bouts: pd.DataFrame | None = None, calibration_dir: str | Pat
     moving = running if len(running) else walking
     moving_name = "running" if len(running) else "walking"
     moving_sel = _whole_strides_mask(t_s, acc_g, moving) if len(moving) else None
-    moving_up = unit(acc_g[moving_sel].mean(axis=0)) if moving_sel is not None and moving_sel.any() else None
+    moving_up = _gravity_direction(rec, acc_g[moving_sel]) if moving_sel is not None and moving_sel.any() else None
 
     standing = None
     rejected = []
     for span in _standing_candidates(bouts):
         sel = _still_core(t_s, acc_g, gyr_dps, span)
-        up = unit(acc_g[sel].mean(axis=0))
+        up = _gravity_direction(rec, acc_g[sel])
         if moving_up is not None and np.degrees(np.arccos(np.clip(up @ moving_up, -1, 1))) > MAX_POSTURE_DIFF_DEG:
             rejected.append(span)
             continue
@@ -256,7 +256,7 @@ def calibrate(rec, bouts: pd.DataFrame | None = None, calibration_dir: str | Pat
         notes.append(f"no standing moment found: vertical taken from the mean specific force over {moving_name}")
     elif standing is None:
         sel = np.ones(t_s.size, dtype=bool)
-        up = unit(acc_g.mean(axis=0))
+        up = _gravity_direction(rec, acc_g)
         notes.append("no standing moment and no walking or running found: vertical is the mean specific force")
 
     gyro_bias = None
@@ -366,6 +366,20 @@ def describe_mount(R: np.ndarray, forward_found: bool = True) -> str:
     if not forward_found:
         extra.append("forward unknown")
     return ", ".join(parts) + " (" + "; ".join(extra) + ")"
+
+
+def _gravity_direction(rec, acc_g: np.ndarray) -> np.ndarray:
+    """Unit direction of the mean specific force; an ``InputError`` when it is far from 1 g
+    (a dead accelerometer, or values in the wrong unit)."""
+    mean = acc_g.mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    if not 0.5 < norm < 2.0:
+        raise InputError(
+            getattr(rec, "path", None), None,
+            f"the accelerometer's mean specific force is {norm:.3f} g, not about 1 g: "
+            "a dead sensor or a wrong unit in the column names",
+        )
+    return mean / norm
 
 
 def _standing_candidates(bouts: pd.DataFrame) -> list[tuple[float, float]]:

@@ -3,8 +3,9 @@
 Model (per 0.25 s frame, features over a centred window):
 
 * ``|f|``, the norm of the specific force in g, needs no orientation. Quiet standing keeps it
-  within a few hundredths of 1 g. Walking (step frequency 1.4-2.3 Hz) has double support: ``|f|``
-  stays within roughly 0.6-1.6 g, standard deviation 0.05-0.3 g. Running (2.3-3.5 Hz) has flight
+  within a few hundredths of 1 g (a still reading far from 1 g is not standing). Walking (step frequency 1.4-2.3 Hz) has double support: ``|f|``
+  stays within roughly 0.6-1.6 g, standard deviation 0.05-0.3 g; slow walking often peaks at
+  twice the step frequency, so half the peak frequency is taken when it carries power. Running (2.3-3.5 Hz) has flight
   phases where ``|f|`` falls towards 0 g and impact/mid-stance peaks of 2-4 g, so its standard
   deviation exceeds about 0.35 g and a sizeable share of samples lies below 0.5 g (flight) or
   above 2 g (impacts; a loosely worn sensor wobbles through the flight phase, as in the SisFall
@@ -111,7 +112,7 @@ def _classify_frames(acc_g: np.ndarray, gyr_dps: np.ndarray | None, fs: float):
     short = max(3, int(round(1.0 * fs)))
     m1 = ndimage.uniform_filter1d(mag, short, mode="nearest")
     v1 = ndimage.uniform_filter1d(mag**2, short, mode="nearest") - m1**2
-    still = np.sqrt(np.clip(v1, 0.0, None))[frame_idx] < STILL_ACC_STD_G
+    still = (np.sqrt(np.clip(v1, 0.0, None))[frame_idx] < STILL_ACC_STD_G) & (np.abs(m1[frame_idx] - 1.0) < 0.2)
     if gyr_dps is not None:
         gm = ndimage.uniform_filter1d(gyr_dps, short, axis=0, mode="nearest")
         gv = ndimage.uniform_filter1d(gyr_dps**2, short, axis=0, mode="nearest") - gm**2

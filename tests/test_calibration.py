@@ -252,3 +252,10 @@ def test_simulator_random_mount_recovered(seed):
     assert _angle_deg(cal.R_body_from_sensor, true_R) < 3.0
     assert np.degrees(np.arccos(np.clip(cal.up_sensor @ (params.R_sensor_from_body @ [0, 0, 1]), -1, 1))) < 0.5
     assert np.allclose(cal.gyro_bias_dps, params.gyr_bias_dps, atol=0.1)
+
+
+def test_dead_accelerometer_is_one_line_input_error():
+    rec = Recording(t_s=np.arange(500) / 100.0, acc_g=np.zeros((500, 3)), gyr_dps=np.zeros((500, 3)),
+                    sample_rate_hz=100.0, path="dead.csv")
+    with pytest.raises(InputError, match=r"^dead.csv: the accelerometer's mean specific force is 0.000 g"):
+        calibrate(rec)
