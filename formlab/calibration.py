@@ -373,7 +373,7 @@ def _gravity_direction(rec, acc_g: np.ndarray) -> np.ndarray:
     (a dead accelerometer, or values in the wrong unit)."""
     mean = acc_g.mean(axis=0)
     norm = float(np.linalg.norm(mean))
-    if not 0.5 < norm < 2.0:
+    if not 0.5 < norm < 3.0:
         raise InputError(
             getattr(rec, "path", None), None,
             f"the accelerometer's mean specific force is {norm:.3f} g, not about 1 g: "
