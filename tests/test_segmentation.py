@@ -161,3 +161,14 @@ def test_simulator_session_boundaries_within_1s(rate_hz, gyro):
     last_fc = truth[(truth.activity == "running") & (truth.t_ic_s < 52.0)].t_fc_s.iloc[-1]
     assert abs(run.end_s.iloc[0] - last_fc) < 1.0
     assert abs(main[main.activity == "walking"].start_s.iloc[0] - 6.0) < 1.0
+
+
+def test_body_signals_segment_like_the_recording():
+    from formlab.calibration import calibrate, to_body
+
+    s = synth_session(plan=(("standing", 4.0), ("running", 12.0)), rate_hz=100.0,
+                      R_sensor_from_body=Rotation.from_euler("xyz", [180, 0, 30], degrees=True).as_matrix())
+    from_rec = segment(s.recording)
+    from_body = segment(to_body(s.recording, calibrate(s.recording)))
+    assert list(from_body.activity) == list(from_rec.activity) == ["standing", "running"]
+    assert np.allclose(from_body.end_s, from_rec.end_s, atol=0.02)
