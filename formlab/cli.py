@@ -111,6 +111,9 @@ def _run_analyze(args: argparse.Namespace) -> int:
     from formlab.summary_view import print_summary, stage_progress
 
     catalogue = load_catalogue(overrides_path=args.rules) if args.rules else None
+    for out in (args.json, args.steps, args.html):
+        if out:
+            _ensure_parent(out)
     with stage_progress(Path(args.recording).name, quiet=args.quiet) as progress:
         progress("reading")
         rec = read_recording(args.recording)
@@ -122,10 +125,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
             write_report([analysis], args.html)
     if args.json:
-        _ensure_parent(args.json)
         Path(args.json).write_text(json.dumps(analysis.summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     if args.steps:
-        _ensure_parent(args.steps)
         from formlab.metrics import STEPS_COLUMNS
 
         analysis.steps[STEPS_COLUMNS].to_csv(args.steps, index=False, float_format="%.4f")

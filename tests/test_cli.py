@@ -16,13 +16,16 @@ SHIMMER = REPO / "firmware_recordings" / "shimmer_sacrum_512hz.csv"
 
 
 def test_analyze_writes_summary_and_steps_as_specified(tmp_path, capsys):
-    rc = main(["analyze", str(SHIMMER), "--json", str(tmp_path / "s.json"), "--steps", str(tmp_path / "st.csv")])
+    out = tmp_path / "new" / "folder"  # output folders are created
+    rc = main(["analyze", str(SHIMMER), "--json", str(out / "s.json"), "--steps", str(out / "st.csv"),
+               "--html", str(out / "r.html")])
     assert rc == 0
-    summary = json.loads((tmp_path / "s.json").read_text())
+    assert (out / "r.html").stat().st_size > 1000
+    summary = json.loads((out / "s.json").read_text())
     for key in ("format", "recording", "running", "calibration", "metrics", "drift", "findings", "notes"):
         assert key in summary
     assert summary["recording"]["sample_rate_hz"] == 512
-    steps = pd.read_csv(tmp_path / "st.csv")
+    steps = pd.read_csv(out / "st.csv")
     assert list(steps.columns) == STEPS_COLUMNS
     assert steps["valid"].sum() >= 10  # 5.8 s of running
     assert 150 < summary["metrics"]["cadence_spm"] < 200
