@@ -15,7 +15,7 @@ from formlab.report.step_metrics import (STEP_METRIC_BY_NAME, STEP_METRICS, is_m
                                          step_values, valid_steps)
 from formlab.report.stride_cycle import StrideCycle
 
-MAX_POINTS_PER_TRACE = 1200
+MAX_POINTS_PER_TRACE = 600
 ROLLING_STEPS = 31
 SIDE_COLOURS = {"left": "#0072B2", "right": "#D55E00", "": "#888888"}
 SIDE_NAMES = {"left": "left step", "right": "right step", "": "side unknown"}

@@ -1,0 +1,56 @@
+"""``formlab report`` from the command line, on recordings written to disk."""
+
+from __future__ import annotations
+
+import pytest
+
+from formlab.cli import main
+from formlab.simulate import Runner, simulate, treadmill_params, write_simulation
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("recs")
+    paths = []
+    for seed, contact_ms in ((1, 245.0), (2, 265.0)):
+        params = treadmill_params(Runner(contact_ms=contact_ms, speed_mps=3.1), duration_s=150.0,
+                                  standing_s=6.0, rate_hz=100.0,
+                                  metadata={"athlete": "Kim & <i>Lee</i>"})
+        path = folder / f"run{seed}.csv"
+        write_simulation(simulate(params, seed=seed), path)
+        paths.append(path)
+    return paths
+
+
+def test_report_one_recording(recordings, tmp_path, capsys):
+    out = tmp_path / "one.html"
+    assert main(["report", str(recordings[0]), "--html", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "Running form report — Kim &amp; &lt;i&gt;Lee&lt;/i&gt;" in html
+    assert 'id="s1-timeline"' in html and 'id="s1-cycle"' in html
+    assert str(out) in capsys.readouterr().out
+
+
+def test_report_compares_two_recordings_at_matched_speed(recordings, tmp_path):
+    out = tmp_path / "two.html"
+    assert main(["report", str(recordings[0]), str(recordings[1]), "--html", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "matched treadmill speed (3.10 m/s)" in html
+    assert "run1.csv" in html and "run2.csv" in html
+
+
+def test_report_refuses_three_recordings(recordings, tmp_path, capsys):
+    code = main(["report", str(recordings[0]), str(recordings[1]), str(recordings[0]),
+                 "--html", str(tmp_path / "x.html")])
+    assert code == 2
+    assert "a report compares at most two recordings" in capsys.readouterr().err
+
+
+def test_contact_time_difference_shows_in_the_comparison(recordings, tmp_path):
+    from formlab.analysis import analyze
+    from formlab.recording import read_recording
+    from formlab.report.compare import compare
+
+    a, b = (analyze(read_recording(p)) for p in recordings)
+    rows = {r.metric.name: r for r in compare(a, b).rows}
+    assert rows["contact_ms"].delta == pytest.approx(20.0, abs=6.0)
