@@ -81,12 +81,13 @@ def segment(signals, gaps=None) -> pd.DataFrame:
         return _frame([], [], [])
     fs = 1.0 / float(np.median(np.diff(t_s)))
 
-    labels, frame_idx = _classify_frames(acc_g, gyr_dps, fs)
+    mag = np.linalg.norm(acc_g, axis=1)
+    labels, frame_idx = _classify_frames(mag, gyr_dps, fs)
     labels = _majority_filter(labels, max(1, int(round(1.25 / FRAME_S))))
     frame_t = t_s[frame_idx]
     starts, ends, acts = _runs(labels, frame_t, t_s[0], t_s[-1])
     starts, ends, acts = _merge_short(starts, ends, acts)
-    _refine_boundaries(starts, ends, acts, t_s, np.linalg.norm(acc_g, axis=1), fs)
+    _refine_boundaries(starts, ends, acts, t_s, mag, fs)
     starts, ends, acts = _merge_short(starts, ends, acts)  # refinement can shrink a run
 
     gap_spans = [(g.start_s, g.end_s) for g in gaps if g.end_s - g.start_s > GAP_SPLIT_S]
@@ -95,10 +96,10 @@ def segment(signals, gaps=None) -> pd.DataFrame:
     return _frame(starts, ends, acts)
 
 
-def _classify_frames(acc_g: np.ndarray, gyr_dps: np.ndarray | None, fs: float):
-    """Label every frame; return ``(labels, sample index of each frame centre)``."""
-    n = acc_g.shape[0]
-    mag = np.linalg.norm(acc_g, axis=1)
+def _classify_frames(mag: np.ndarray, gyr_dps: np.ndarray | None, fs: float):
+    """Label every frame from ``|f|`` (g) and the gyroscope; return ``(labels, sample index of
+    each frame centre)``."""
+    n = mag.size
     hop = max(1, int(round(FRAME_S * fs)))
     frame_idx = np.arange(hop // 2, n, hop)
 
@@ -321,15 +322,24 @@ def _across_stance(mag: np.ndarray, k: int, direction: int, fs: float) -> int:
 
 
 def _turn_spans(t_s, acc_g, gyr_dps, fs) -> list[tuple[float, float]]:
-    """Time spans of sustained turning about the gravity direction (needs a gyroscope)."""
-    b, a = signal.butter(2, min(0.5 / (fs / 2), 0.99), btype="low")
-    if t_s.size <= 3 * max(len(a), len(b)) * 3:
+    """Time spans of sustained turning about the gravity direction (needs a gyroscope).
+
+    Works on block means of about 25 Hz: the 0.5 Hz low-pass needs no more."""
+    q = max(1, int(fs // 25))
+    m = (t_s.size // q) * q
+    if m == 0:
         return []
-    g_dir = signal.filtfilt(b, a, acc_g, axis=0)
-    norm = np.linalg.norm(g_dir, axis=1, keepdims=True)
-    g_dir = g_dir / np.maximum(norm, 1e-9)
-    yaw_rate = np.einsum("ij,ij->i", gyr_dps, g_dir)
-    yaw_rate = yaw_rate - np.median(yaw_rate)  # the gyro bias along gravity, roughly
+    t_d = t_s[:m].reshape(-1, q).mean(axis=1)
+    acc_d = acc_g[:m].reshape(-1, q, 3).mean(axis=1)
+    gyr_d = gyr_dps[:m].reshape(-1, q, 3).mean(axis=1)
+    fs_d = fs / q
+    b, a = signal.butter(2, min(0.5 / (fs_d / 2), 0.99), btype="low")
+    if t_d.size <= 3 * max(len(a), len(b)) * 3:
+        return []
+    g_dir = signal.filtfilt(b, a, acc_d, axis=0)
+    g_dir /= np.maximum(np.linalg.norm(g_dir, axis=1, keepdims=True), 1e-9)
+    yaw_rate = np.einsum("ij,ij->i", gyr_d, g_dir)
+    yaw_rate -= np.median(yaw_rate)  # the gyro bias along gravity, roughly
     yaw_lp = signal.filtfilt(b, a, yaw_rate)
     turning = np.abs(yaw_lp) > TURN_RATE_DPS
     if not turning.any():
@@ -337,12 +347,12 @@ def _turn_spans(t_s, acc_g, gyr_dps, fs) -> list[tuple[float, float]]:
     edges = np.diff(np.concatenate([[0], turning.astype(np.int8), [0]]))
     on = np.flatnonzero(edges == 1)
     off = np.flatnonzero(edges == -1)
-    heading = np.concatenate([[0.0], np.cumsum(yaw_lp[1:] * np.diff(t_s))])
-    spans = []
-    for i0, i1 in zip(on, off):
-        if abs(heading[i1 - 1] - heading[i0]) >= TURN_MIN_DEG:
-            spans.append((float(t_s[i0]), float(t_s[i1 - 1])))
-    return spans
+    heading = np.concatenate([[0.0], np.cumsum(yaw_lp[1:] * np.diff(t_d))])
+    return [
+        (float(t_d[i0]), float(t_d[i1 - 1]))
+        for i0, i1 in zip(on, off)
+        if abs(heading[i1 - 1] - heading[i0]) >= TURN_MIN_DEG
+    ]
 
 
 def _apply_cuts(starts, ends, acts, gap_spans, turn_spans):
