@@ -93,18 +93,18 @@ def _mean(values) -> float | None:
 
 
 def drift_windows(steps: pd.DataFrame, window_s: float = DRIFT_WINDOW_S) -> pd.DataFrame:
-    """Consecutive windows of running time: ``start_s, end_s, steps`` and a median per metric."""
+    """Equal windows of at least ``window_s`` over the running span: ``start_s, end_s, steps``, a
+    median per metric."""
     valid = steps[steps["valid"]]
     columns = ["start_s", "end_s", "steps", *WINDOW_COLUMNS]
     if valid.empty:
         return pd.DataFrame(columns=columns)
-    t0, t1 = valid["t_ic_s"].min(), valid["t_ic_s"].max()
-    n_windows = max(1, int((t1 - t0) // window_s))
+    t0, t1 = valid["t_ic_s"].min(), valid["t_ic_s"].max() + 1e-9
+    # equal windows of at least window_s (a short run gives one window): no remainder window
+    # twice as long as the others diluting what changed at the end
+    edges = np.linspace(t0, t1, max(1, int((t1 - t0) // window_s)) + 1)
     rows = []
-    for w in range(n_windows):
-        start, end = t0 + w * window_s, t0 + (w + 1) * window_s
-        if w == n_windows - 1:
-            end = max(end, t1 + 1e-9)
+    for start, end in zip(edges[:-1], edges[1:]):
         inside = valid[(valid["t_ic_s"] >= start) & (valid["t_ic_s"] < end)]
         if len(inside) < 10:
             continue
