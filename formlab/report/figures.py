@@ -67,6 +67,8 @@ def timeline_figure(analysis, stages: list[SpeedStage]) -> go.Figure | None:
     if not metrics:
         return None
     t_s = steps["t_ic_s"].to_numpy(dtype=float)
+    # minutes on the time axis, seconds for runs shorter than 3 minutes
+    per_unit_s, unit = (60.0, "min") if t_s[-1] - t_s[0] >= 180.0 else (1.0, "s")
     side = sides(steps)
     fig = make_subplots(rows=len(metrics), cols=1, shared_xaxes=True, vertical_spacing=0.025,
                         subplot_titles=[f"{m.label} ({m.unit})" for m in metrics])
@@ -81,8 +83,9 @@ def timeline_figure(analysis, stages: list[SpeedStage]) -> go.Figure | None:
                 continue
             sel = sel[plot_indices(len(sel))]
             fig.add_trace(go.Scatter(
-                x=np.round(t_s[sel] / 60.0, 4), y=np.round(values[sel], metric.decimals + 1),
-                mode="markers", marker=dict(size=3, color=SIDE_COLOURS[s], opacity=0.45),
+                x=np.round(t_s[sel] / per_unit_s, 4), y=np.round(values[sel], metric.decimals + 1),
+                mode="markers", marker=dict(size=3 if len(steps) > 300 else 6,
+                                            color=SIDE_COLOURS[s], opacity=0.5),
                 name=SIDE_NAMES[s], legendgroup=s, showlegend=s not in shown_legend,
                 customdata=[clock(t) for t in t_s[sel]],
                 hovertemplate=(f"{metric.label}: %{{y:.{metric.decimals}f}} {metric.unit}"
@@ -93,7 +96,7 @@ def timeline_figure(analysis, stages: list[SpeedStage]) -> go.Figure | None:
         sel = np.flatnonzero(np.isfinite(smooth))
         sel = sel[plot_indices(len(sel))]
         fig.add_trace(go.Scatter(
-            x=np.round(t_s[sel] / 60.0, 4), y=np.round(smooth[sel], metric.decimals + 1),
+            x=np.round(t_s[sel] / per_unit_s, 4), y=np.round(smooth[sel], metric.decimals + 1),
             mode="lines", line=dict(color="#222222", width=2),
             name=f"rolling median ({ROLLING_STEPS} steps)", legendgroup="median",
             showlegend="median" not in shown_legend, customdata=[clock(t) for t in t_s[sel]],
@@ -110,14 +113,14 @@ def timeline_figure(analysis, stages: list[SpeedStage]) -> go.Figure | None:
                                     0.10))
     for i, stage in enumerate(stages):
         for row in range(1, len(metrics) + 1):
-            shapes.append(_rect(row, False, stage.start_s / 60.0, stage.end_s / 60.0, True, 0, 1,
+            shapes.append(_rect(row, False, stage.start_s / per_unit_s, stage.end_s / per_unit_s, True, 0, 1,
                                 "#7f8c8d", 0.06 if i % 2 == 0 else 0.12))
-        fig.add_annotation(x=stage.start_s / 60.0, xanchor="left", y=1.0, yref="y domain",
+        fig.add_annotation(x=stage.start_s / per_unit_s, xanchor="left", y=1.0, yref="y domain",
                            yanchor="top", text=f"treadmill {stage.speed_mps:.2f} m/s",
                            showarrow=False, bgcolor="rgba(255,255,255,0.8)",
                            font=dict(size=10, color="#444"), row=1, col=1)
     fig.update_layout(shapes=shapes)
-    fig.update_xaxes(title_text="time since start of recording (min)", row=len(metrics), col=1)
+    fig.update_xaxes(title_text=f"time since start of recording ({unit})", row=len(metrics), col=1)
     _base_layout(fig, height=80 + 170 * len(metrics))
     fig.update_layout(legend=dict(y=1.0 + 40.0 / (80 + 170 * len(metrics))),
                       margin=dict(t=70))

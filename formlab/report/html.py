@@ -52,9 +52,9 @@ def _figure_html(fig, div_id: str) -> str:
             + "</div>")
 
 
-def _over_the_run(analysis, prefix: str) -> str:
+def _over_the_run(analysis, stages, prefix: str) -> str:
     steps = valid_steps(analysis.steps)
-    fig = figures.timeline_figure(analysis, speed_stages(analysis))
+    fig = figures.timeline_figure(analysis, stages)
     if fig is None:
         return not_measurable("Metrics over the run", "no valid running steps were found.")
     missing = [m.label for m in STEP_METRICS if not is_measured(steps, m.name)]
@@ -105,11 +105,14 @@ def session_html(analysis, findings: list[dict], prefix: str, heading: str | Non
                          tiles_html(tiles(analysis.summary)),
                          "Median of all valid running steps."))
     parts.append(section(f"{prefix}-findings", "What to work on", findings_html(findings, (analysis.summary or {}).get("rules_notes"))))
-    parts.append(section(f"{prefix}-run", "Over the run", _over_the_run(analysis, prefix),
+    stages = speed_stages(analysis)
+    parts.append(section(f"{prefix}-run", "Over the run", _over_the_run(analysis, stages, prefix),
                          "Each dot is one step (thinned out on long runs; the statistics use "
                          "every step); the black line is the rolling median. Coloured "
-                         "backgrounds are the population bands; grey backgrounds mark "
-                         "treadmill speed stages."))
+                         "backgrounds are the population bands"
+                         + ("; grey backgrounds mark treadmill speed stages." if stages else
+                            ". The treadmill speed is not known, so speed stages are not "
+                            "marked.")))
     parts.append(section(f"{prefix}-sides", "Left against right",
                          _left_right(analysis, prefix, q.has_sides),
                          "Boxes: middle half of the steps, line at the median, whiskers from "

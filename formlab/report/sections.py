@@ -46,6 +46,9 @@ def _num(value, decimals: int = 2) -> str:
 
 
 def signed(x: float, decimals: int) -> str:
+    """``x`` with its sign (typographic minus); a value that rounds to zero gets none."""
+    if round(x, decimals) == 0:
+        return f"{0.0:.{decimals}f}"
     return f"{x:+.{decimals}f}".replace("-", "−")
 
 

@@ -88,9 +88,11 @@ def tiles(summary: dict) -> list[Tile]:
 
     impact = m.get("impact_g") or {}
     l, r = _part(impact, "left"), _part(impact, "right")
-    both = [v for v in (l, r) if v is not None]
+    mean = _part(impact, "mean")
+    if mean is None and l is not None and r is not None:
+        mean = (l + r) / 2.0
     asym = _num(m.get("impact_asymmetry_pct"))
-    out.append(Tile("Impact", _fmt(float(np.mean(both)), 2) if both else None, "g",
+    out.append(Tile("Impact", _v(mean, 2), "g",
                     _split(impact, 2) + (f" · asymmetry {asym:.1f} %" if asym is not None
                                          else "")))
 

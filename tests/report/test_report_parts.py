@@ -203,3 +203,18 @@ def test_two_sessions_get_a_comparison_and_both_sessions(tmp_path):
     assert "Session B against session A" in html
     assert "matched treadmill speed (3.00 m/s)" in html
     assert 'id="sA-timeline"' in html and 'id="sB-timeline"' in html
+
+
+def test_signed_numbers_have_no_negative_zero():
+    from formlab.report.sections import signed
+
+    assert signed(-0.004, 2) == "0.00"
+    assert signed(-0.3, 1) == "−0.3"
+    assert signed(2.0, 0) == "+2"
+
+
+def test_impact_tile_uses_the_mean_when_sides_are_unknown():
+    s = make_session(300.0, sided=False)
+    s.summary["metrics"]["impact_g"] = {"left": None, "right": None, "mean": 2.59}
+    impact = {t.title: t for t in tiles(s.summary)}["Impact"]
+    assert impact.value == "2.59" and impact.detail.startswith("left/right: not measurable")
