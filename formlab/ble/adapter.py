@@ -267,11 +267,7 @@ def register_adapter(cls: type[DeviceAdapter]) -> type[DeviceAdapter]:
 def adapter_classes() -> list[type[DeviceAdapter]]:
     """All registered adapters (importing the adapter modules registers them)."""
     for module in ADAPTER_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:  # an adapter module not written yet
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
     return list(_REGISTRY)
 
 

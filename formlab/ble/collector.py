@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 RECONNECT_BACKOFF_S = (0.5, 8.0)
 #: STOP/disconnect at the end may not hang the exit longer than this.
 SHUTDOWN_TIMEOUT_S = 3.0
+#: How often the streaming watch looks for a stall (s).
+STALL_CHECK_S = 0.5
+#: Give up when this many (re)starts in a row brought no data at all.
+MAX_FRUITLESS_STARTS = 5
 
 
 class CaptureError(RuntimeError):
@@ -72,8 +76,9 @@ class CaptureStats:
     first_malformed: str | None = None
     device_restarts: int = 0
     time_anomalies: int = 0
-    disconnects: int = 0
+    disconnects: int = 0  # link losses and stalls, each followed by a reconnect attempt
     reconnects: int = 0
+    stalls: int = 0  # connected but silent for stall_timeout_s
     gaps: list[CaptureGap] = field(default_factory=list)
     duration_s: float = 0.0
     clock_drift_ppm: float | None = None
@@ -113,6 +118,7 @@ class _Consumer:
         self.stats = stats
         self.on_samples = on_samples
         self.queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+        self.last_arrival_ns = 0  # host time of the last payload processed
         self.assembler = SampleAssembler(epoch_offset_s=(time.time_ns() - time.monotonic_ns()) * 1e-9)
 
     def on_payload(self, payload: bytes) -> None:
@@ -138,6 +144,7 @@ class _Consumer:
                 else:
                     self._process(item[0], item[1], blocks)
                     arrivals.append(item[0])
+                    self.last_arrival_ns = item[0]
             if blocks:
                 self._write(SampleBlock.concat(blocks))
             done_ns = time.monotonic_ns()
@@ -206,6 +213,7 @@ async def record(
     metadata: dict[str, str] | None = None,
     scan_timeout_s: float = 10.0,
     reconnect_timeout_s: float = 300.0,
+    stall_timeout_s: float = 5.0,
 ) -> CaptureStats:
     """Record a formlab recording from a BLE sensor until ``duration_s``, Ctrl-C or link loss.
 
@@ -215,10 +223,11 @@ async def record(
     ``backend``/``scanner_backend``: bleak backend classes (None = the platform's).
     ``metadata``: extra ``key: value`` lines (placement, subject_height_cm, ...).
     ``reconnect_timeout_s``: after a link loss, give up reconnecting after this long.
+    ``stall_timeout_s``: connected but no packet for this long: reconnect and start again.
     Cancelling the task (Ctrl-C) ends cleanly and returns the stats.
     Raises :class:`CaptureError` if the first connection cannot be made or configured.
     """
-    session = _Session(rate_hz, backend, reconnect_timeout_s)
+    session = _Session(rate_hz, backend, reconnect_timeout_s, stall_timeout_s)
     try:
         target = device if isinstance(device, BLEDevice) else await find_device(device, scan_timeout_s, scanner_backend)
         await session.open(target, out_path, metadata or {}, on_samples)
@@ -236,10 +245,17 @@ async def record(
 class _Session:
     """One capture: the connection (replaced on reconnect), the adapter, the consumer task."""
 
-    def __init__(self, rate_hz: float | None, backend: type[BaseBleakClient] | None, reconnect_timeout_s: float):
+    def __init__(
+        self,
+        rate_hz: float | None,
+        backend: type[BaseBleakClient] | None,
+        reconnect_timeout_s: float,
+        stall_timeout_s: float,
+    ):
         self.rate_hz = rate_hz
         self.backend = backend
         self.reconnect_timeout_s = reconnect_timeout_s
+        self.stall_timeout_s = stall_timeout_s
         self.stats = CaptureStats()
         self.target: BLEDevice | None = None
         self.client: BleakClient | None = None
@@ -295,24 +311,33 @@ class _Session:
         self.consumer_task = asyncio.create_task(self.consumer.run())
 
     async def stream(self, duration_s: float | None) -> str:
-        """Start streaming; on link loss reconnect and start again. Returns why it ended."""
+        """Start streaming; on link loss or a stall reconnect and start again. Returns why it ended."""
         assert self.adapter is not None and self.consumer is not None and self.info is not None
         loop = asyncio.get_running_loop()
         deadline = None if duration_s is None else loop.time() + duration_s
         info: StreamInfo | None = self.info
+        fruitless = 0  # (re)starts in a row that brought no data
         while True:
+            received_before = self.stats.packets_received
             try:
                 if info is None:
                     info = await self.adapter.configure(self.client, self.rate_hz)
                     self._check_same_stream(info)
                 self.consumer.mark_segment(info)
+                started_ns = time.monotonic_ns()
                 await self.adapter.start(self.client, self.consumer.on_payload)
-                info = None
-                if await self._wait_for_link_loss(deadline):
-                    return "duration"
+                outcome = await self._watch(deadline, started_ns)
+                if outcome == "duration":
+                    return outcome
+                if outcome == "stalled":
+                    self.stats.stalls += 1
+                    log.warning("no data for %.0f s: restarting the stream", self.stall_timeout_s)
             except (BleakError, asyncio.TimeoutError, EOFError) as exc:
                 log.warning("link problem: %s", exc)
             info = None
+            fruitless = fruitless + 1 if self.stats.packets_received == received_before else 0
+            if fruitless >= MAX_FRUITLESS_STARTS:
+                raise CaptureError(f"{self.stats.address} sent no data after {fruitless} (re)starts")
             self.stats.disconnects += 1
             outcome = await self._reconnect(deadline)
             if outcome != "reconnected":
@@ -328,20 +353,29 @@ class _Session:
                 f"was {first.rate_hz:g} Hz gyro={first.has_gyro}"
             )
 
-    async def _wait_for_link_loss(self, deadline: float | None) -> bool:
-        """Wait until the link drops (False) or the deadline passes (True); re-raise a consumer crash."""
-        assert self.consumer_task is not None
+    async def _watch(self, deadline: float | None, started_ns: int) -> str:
+        """Wait while streaming: "duration" when the deadline passes, "lost" when the link drops,
+        "stalled" after ``stall_timeout_s`` without a packet. Re-raises a consumer crash."""
+        assert self.consumer is not None and self.consumer_task is not None
         loop = asyncio.get_running_loop()
-        timeout = None if deadline is None else max(0.0, deadline - loop.time())
         lost = asyncio.ensure_future(self.lost.wait())
         try:
-            done, _ = await asyncio.wait({lost, self.consumer_task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            while True:
+                timeout = STALL_CHECK_S if deadline is None else min(STALL_CHECK_S, max(0.0, deadline - loop.time()))
+                done, _ = await asyncio.wait({lost, self.consumer_task}, timeout=timeout,
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if self.consumer_task in done:
+                    self.consumer_task.result()
+                    raise RuntimeError("the capture consumer stopped unexpectedly")
+                if lost in done:
+                    return "lost"
+                if deadline is not None and loop.time() >= deadline:
+                    return "duration"
+                last_ns = max(started_ns, self.consumer.last_arrival_ns)
+                if time.monotonic_ns() - last_ns > self.stall_timeout_s * 1e9:
+                    return "stalled"
         finally:
             lost.cancel()
-        if self.consumer_task in done:
-            self.consumer_task.result()
-            raise RuntimeError("the capture consumer stopped unexpectedly")
-        return lost not in done
 
     async def _reconnect(self, deadline: float | None) -> str:
         """Drop the dead client and connect again with exponential backoff."""
@@ -414,7 +448,7 @@ def print_stats(stats: CaptureStats, console: Console | None = None) -> None:
         f"lost {stats.samples_lost} in link + {stats.samples_in_gaps} in {len(stats.gaps)} gap(s)"
         f" ({100 * stats.loss_fraction:.2f}%)",
         f"packets lost {stats.packets_lost}, malformed {stats.malformed_packets}, duplicates {stats.duplicate_samples}",
-        f"reconnects {stats.reconnects}",
+        f"reconnects {stats.reconnects}" + (f" ({stats.stalls} after a stall)" if stats.stalls else ""),
     ]
     if stats.clock_drift_ppm is not None:
         parts.append(f"clock drift {stats.clock_drift_ppm:+.0f} ppm")

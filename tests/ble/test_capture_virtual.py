@@ -21,7 +21,7 @@ from virtual_sensor import (
 )
 
 from formlab.analysis import analyze
-from formlab.ble.collector import CaptureStats, print_stats, record
+from formlab.ble.collector import CaptureError, CaptureStats, print_stats, record
 from formlab.ble.scan import scan_devices
 from formlab.recording import read_recording
 from formlab.simulate import Runner, simulate, treadmill_params
@@ -112,6 +112,21 @@ def test_link_loss_reconnects_and_marks_the_gap(tmp_path, virtual_run):
     assert 0.5 * RATE < jump < 10 * RATE  # backoff 0.5 s + reconnection + START
     assert [g.missing_samples for g in rec.gaps] == [jump - 1]
     assert rec.t_s[-1] > 28.0
+
+
+def test_a_silent_stream_is_restarted(tmp_path, virtual_run):
+    out = tmp_path / "stall.csv"
+    stats, sensor = virtual_run(capture(out, duration_s=30.0, hang_at_packet=60))
+    rec = read_recording(out)
+    assert_every_delivered_sample_once_in_order(rec, sensor)
+    assert (stats.stalls, stats.reconnects, sensor.starts) == (1, 1, 2)
+    (gap,) = stats.gaps
+    assert gap.reason == "reconnect" and 5.0 < gap.end_s - gap.start_s < 8.0  # 5 s stall timeout + reconnect
+
+
+def test_a_sensor_that_never_streams_is_given_up(tmp_path, virtual_run):
+    with pytest.raises(CaptureError, match="sent no data after 5 \\(re\\)starts"):
+        virtual_run(capture(tmp_path / "mute.csv", source=SampleSource.synthetic(10, RATE), duration_s=300.0))
 
 
 def test_cancel_ends_cleanly_with_the_file_closed(tmp_path, virtual_run):

@@ -84,6 +84,7 @@ class VirtualFormlabSensor:
     latency_s: tuple[float, float] = (0.0075, 0.015)
     drop_packets: frozenset[int] = frozenset()  # packet numbers (since boot) never sent
     corrupt_packets: frozenset[int] = frozenset()  # packet numbers sent truncated
+    hang_at_packet: int | None = None  # the firmware silently stops streaming here (until START)
     seed: int = 0
     sent: list[SentPacket] = field(default_factory=list)
     starts: int = 0
@@ -164,6 +165,9 @@ class VirtualFormlabSensor:
             t_first_us = self.clock_start_us + round((g0 + k) * 1e6 / odr_hz)
             payload = protocol.encode_data(self._seq, k, t_first_us, self.source.raw(g0 + k, per_packet))
             number = self._packet_no
+            if number == self.hang_at_packet:
+                self.hang_at_packet = None  # one hang; the next START streams again
+                return
             delivered = number not in self.drop_packets and number not in self.corrupt_packets
             if number in self.corrupt_packets:
                 payload = payload[:-5]

@@ -10,6 +10,7 @@ seconds; everything else (bleak, bumble, the collector) runs unchanged.
 from __future__ import annotations
 
 import asyncio
+import math
 import selectors
 import time
 from collections.abc import Coroutine
@@ -25,7 +26,8 @@ class VirtualClock:
         self.now_ns = int(start_s * 1e9)
 
     def advance(self, seconds: float) -> None:
-        self.now_ns += max(0, int(seconds * 1e9))
+        """Move on by ``seconds``, rounded up: a timer due in under 1 ns must still come due."""
+        self.now_ns += max(1, math.ceil(seconds * 1e9))
 
     def monotonic_ns(self) -> int:
         return self.now_ns
