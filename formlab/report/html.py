@@ -15,7 +15,7 @@ from formlab.report import figures
 from formlab.report.compare import compare
 from formlab.report.fatigue import fatigue
 from formlab.report.page import esc, not_measurable, page, section
-from formlab.report.quality import quality
+from formlab.report.quality import athlete_of, quality
 from formlab.report.sections import (comparison_html, fatigue_html, findings_html,
                                      quality_html, tiles_html)
 from formlab.report.speed import speed_stages
@@ -25,17 +25,6 @@ from formlab.report.tiles import tiles
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
-ATHLETE_KEYS = ("athlete", "athlete_name", "runner", "subject", "name")
-
-
-def athlete_of(analysis) -> str | None:
-    meta = analysis.recording.metadata or {}
-    for key in ATHLETE_KEYS:
-        if meta.get(key):
-            return str(meta[key])
-    return None
-
-
 def session_label(analysis) -> str:
     """A short human label: athlete, start time or file name."""
     rec = analysis.recording

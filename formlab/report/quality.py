@@ -41,6 +41,19 @@ NEEDS = {
 """What a summary metric needs from the recording, said when it could not be measured."""
 
 
+ATHLETE_KEYS = ("athlete", "athlete_name", "runner", "subject")
+"""Metadata keys that may name the runner (not in the recording spec: passed-through keys)."""
+
+
+def athlete_of(analysis) -> str | None:
+    """The runner's name from the recording metadata, if any key gives one."""
+    meta = analysis.recording.metadata or {}
+    for key in ATHLETE_KEYS:
+        if meta.get(key):
+            return str(meta[key])
+    return None
+
+
 def clock(t_s: float) -> str:
     """Seconds as h:mm:ss or m:ss."""
     t = int(round(t_s))
@@ -83,10 +96,11 @@ def quality(analysis) -> Quality:
     rec, summary = analysis.recording, analysis.summary or {}
     meta = rec.metadata or {}
     facts: list[tuple[str, str]] = []
-    for key, label in (("athlete", "Athlete"), ("athlete_name", "Athlete"), ("runner", "Athlete"),
-                       ("subject", "Athlete"), ("notes", "Notes")):
-        if meta.get(key):
-            facts.append((label, str(meta[key])))
+    athlete = athlete_of(analysis)
+    if athlete:
+        facts.append(("Athlete", athlete))
+    if meta.get("notes"):
+        facts.append(("Notes", str(meta["notes"])))
     device = meta.get("device", "not given")
     if meta.get("firmware"):
         device += f" (firmware {meta['firmware']})"
@@ -107,7 +121,9 @@ def quality(analysis) -> Quality:
         facts.append(("Running", f"{clock(span[0])} – {clock(span[1])} "
                                  f"({clock(span[1] - span[0])}), {n_valid} valid steps"
                                  + (f" of {len(steps)}" if n_valid != len(steps) else "")))
-    lost_s = sum(float(g.end_s - g.start_s) for g in rec.gaps)
+    lost_s = (summary.get("recording") or {}).get("lost_s")
+    if lost_s is None:
+        lost_s = sum(float(g.end_s - g.start_s) for g in rec.gaps)
     facts.append(("Gaps", f"{len(rec.gaps)} gap{'s' if len(rec.gaps) != 1 else ''}, "
                           f"{lost_s:.1f} s lost" if rec.gaps else "none"))
     cal = analysis.calibration
