@@ -64,6 +64,8 @@ ul.cites { margin:2px 0 0 18px; padding:0; }
 ul.plain { margin:4px 0 4px 18px; padding:0; }
 .fig { width:100%; }
 .muted { color:var(--muted); font-size:13px; }
+@media print { nav { display:none; } body { background:#fff; }
+               section { break-inside:avoid; border:none; padding:8px 0; } }
 """
 
 SEVERITY_COLOURS = {"info": "#7f8c8d", "watch": "#e67e22", "act": "#c0392b",

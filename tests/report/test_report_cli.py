@@ -54,3 +54,19 @@ def test_contact_time_difference_shows_in_the_comparison(recordings, tmp_path):
     a, b = (analyze(read_recording(p)) for p in recordings)
     rows = {r.metric.name: r for r in compare(a, b).rows}
     assert rows["contact_ms"].delta == pytest.approx(20.0, abs=6.0)
+
+
+def test_tiles_show_the_real_summary(recordings, tmp_path):
+    from formlab.analysis import analyze
+    from formlab.recording import read_recording
+    from formlab.report import write_report
+
+    analysis = analyze(read_recording(recordings[0]))
+    m = analysis.summary["metrics"]
+    html = write_report([analysis], tmp_path / "r.html").read_text(encoding="utf-8")
+    gct = m["ground_contact_ms"]
+    assert f'{m["cadence_spm"]:.0f}<span class="unit">spm' in html
+    assert f'{gct["left"]:.0f} L / {gct["right"]:.0f} R' in html
+    balance = m["ground_contact_balance_left_pct"]
+    assert f"{balance:.1f} L / {100 - balance:.1f} R" in html
+    assert f'{m["step_length_m"]:.2f}<span class="unit">m' in html
