@@ -32,7 +32,7 @@ STEP_METRICS: tuple[StepMetric, ...] = (
     StepMetric("impact_g", "Impact (peak vertical force)", "g", 2, None, True),
     StepMetric("braking_mps", "Braking (speed lost per step)", "m/s", 3, None, True),
     StepMetric("pelvic_tilt_deg", "Pelvic tilt (anterior +)", "°", 1, None, False),
-    StepMetric("pelvic_drop_deg", "Pelvic drop (swing side)", "°", 1, None, True),
+    StepMetric("pelvic_drop_deg", "Pelvic drop (swing-side hip)", "°", 1, None, True),
 )
 
 STEP_METRIC_BY_NAME = {m.name: m for m in STEP_METRICS}

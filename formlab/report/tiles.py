@@ -110,7 +110,7 @@ def tiles(summary: dict) -> list[Tile]:
     l, r = _part(drop, "left"), _part(drop, "right")
     both = [v for v in (l, r) if v is not None]
     out.append(Tile("Pelvic drop", _fmt(float(np.mean(both)), 1) if both else None, "°",
-                    _split(drop, 1) + " (stance side)"))
+                    _split(drop, 1) + " stance: the other hip drops"))
 
     rot = _part(m.get("pelvic_rotation_deg") or {}, "range")
     out.append(Tile("Pelvic rotation", _v(rot, 1), "°",
