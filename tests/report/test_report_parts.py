@@ -218,3 +218,16 @@ def test_impact_tile_uses_the_mean_when_sides_are_unknown():
     s.summary["metrics"]["impact_g"] = {"left": None, "right": None, "mean": 2.59}
     impact = {t.title: t for t in tiles(s.summary)}["Impact"]
     assert impact.value == "2.59" and impact.detail.startswith("left/right: not measurable")
+
+
+def test_recording_without_running_has_no_plots_only_reasons(tmp_path):
+    from formlab.analysis import analyze
+    from formlab.simulate import Phase, SimParams, simulate
+
+    standing = analyze(simulate(SimParams(phases=[Phase(30.0, "standing")], rate_hz=100.0),
+                                seed=1).recording)
+    assert len(standing.steps) == 0
+    html = write_report([standing], tmp_path / "r.html").read_text(encoding="utf-8")
+    assert 'class="plotly-graph-div"' not in html
+    assert "Metrics over the run: not measurable from this recording" in html
+    assert "No fatigue comparison:</strong> no running steps were found" in html
