@@ -24,6 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Device clocks off the host's by more than this fraction are not believed (a fit that says so
+#: saw queued packets or bad timestamps); 5 % is far beyond any crystal or RC oscillator spec.
+MAX_DRIFT = 0.05
+
 
 def unwrap_near(raw: int, reference: float, modulus: int) -> int:
     """The integer congruent to ``raw`` modulo ``modulus`` that is nearest to ``reference``."""
@@ -133,6 +137,8 @@ class ClockFit:
             if new_keep.sum() < 2 or np.array_equal(new_keep, keep):
                 break
             keep = new_keep
+        if abs(slope - 1.0) > MAX_DRIFT:  # not a clock: a burst of queued packets, or bad timestamps
+            return
         self._slope = float(slope)
         self._intercept = float(intercept) + y_ref
 

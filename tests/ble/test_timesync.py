@@ -72,3 +72,12 @@ def test_clock_fit_before_two_points_assumes_no_drift():
     fit.add(10.0, 100.0)
     assert fit.to_host(11.5) == pytest.approx(101.5)
     assert fit.drift_ppm == 0.0
+
+
+def test_clock_fit_ignores_a_fit_that_is_no_clock():
+    """60 packets received in one burst (a queue flushing) say nothing about drift."""
+    fit = ClockFit()
+    for k in range(60):
+        fit.add(k * 0.095, 500.0)
+    assert fit.drift_ppm == 0.0
+    assert fit.to_host(0.95) == pytest.approx(500.95)
