@@ -38,6 +38,7 @@ from rich.console import Console
 
 from formlab.ble.adapter import DeviceAdapter, StreamInfo, adapter_for
 from formlab.ble.protocol import PacketError
+from formlab.ble.scan import NO_BLUETOOTH_HINT
 from formlab.ble.stream import CaptureGap, SampleAssembler, SampleBlock
 from formlab.recording import RecordingAppender
 
@@ -191,11 +192,14 @@ async def find_device(
 ) -> BLEDevice:
     """Scan for a device by address (case-insensitive) or advertised name; CaptureError if absent."""
     wanted = device.lower()
-    found = await BleakScanner.find_device_by_filter(
-        lambda d, adv: d.address.lower() == wanted or (adv.local_name or d.name or "").lower() == wanted,
-        timeout=timeout_s,
-        backend=scanner_backend,
-    )
+    try:
+        found = await BleakScanner.find_device_by_filter(
+            lambda d, adv: d.address.lower() == wanted or (adv.local_name or d.name or "").lower() == wanted,
+            timeout=timeout_s,
+            backend=scanner_backend,
+        )
+    except (BleakError, OSError) as exc:
+        raise CaptureError(f"cannot scan for Bluetooth devices ({NO_BLUETOOTH_HINT}): {exc or type(exc).__name__}") from exc
     if found is None:
         raise CaptureError(f"no BLE device named or addressed {device!r} found in {timeout_s:g} s")
     return found
@@ -291,8 +295,8 @@ class _Session:
         self.stats.address, self.stats.out_path = target.address, str(out_path)
         try:
             await self._connect()
-        except (BleakError, asyncio.TimeoutError) as exc:
-            raise CaptureError(f"cannot connect to {target.address}: {exc}") from exc
+        except (BleakError, asyncio.TimeoutError, OSError) as exc:
+            raise CaptureError(f"cannot connect to {target.address}: {exc or type(exc).__name__}") from exc
         assert self.client is not None
         uuids = [s.uuid for s in self.client.services]
         adapter_cls = adapter_for(target.name, uuids)

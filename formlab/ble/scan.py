@@ -6,10 +6,18 @@ from dataclasses import dataclass
 
 from bleak import BleakScanner
 from bleak.backends.scanner import BaseBleakScanner
+from bleak.exc import BleakError
 from rich.console import Console
 from rich.table import Table
 
 from formlab.ble.adapter import adapter_for
+
+
+NO_BLUETOOTH_HINT = "is a Bluetooth adapter present and on, and on Linux bluetoothd running?"
+
+
+class BluetoothUnavailable(RuntimeError):
+    """No usable Bluetooth adapter or stack (BlueZ not running, adapter off, no permission)."""
 
 
 @dataclass(frozen=True)
@@ -25,8 +33,12 @@ class FoundDevice:
 
 async def scan_devices(timeout_s: float = 5.0, backend: type[BaseBleakScanner] | None = None) -> list[FoundDevice]:
     """Scan for ``timeout_s`` and return the sensors a registered adapter recognises,
-    strongest signal first. ``backend``: a bleak scanner backend class (None = the platform's)."""
-    seen = await BleakScanner.discover(timeout=timeout_s, return_adv=True, backend=backend)
+    strongest signal first. ``backend``: a bleak scanner backend class (None = the platform's).
+    Raises :class:`BluetoothUnavailable` (one line) when there is no Bluetooth to scan with."""
+    try:
+        seen = await BleakScanner.discover(timeout=timeout_s, return_adv=True, backend=backend)
+    except (BleakError, OSError) as exc:
+        raise BluetoothUnavailable(f"cannot scan for Bluetooth devices ({NO_BLUETOOTH_HINT}): {exc or type(exc).__name__}") from exc
     found = []
     for device, adv in seen.values():
         name = adv.local_name or device.name

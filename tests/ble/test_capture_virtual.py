@@ -158,6 +158,17 @@ def test_requested_rate_and_device_found_by_name(tmp_path, virtual_run):
     np.testing.assert_allclose(np.diff(rec.t_s), 0.01, atol=1.5e-6)
 
 
+def test_unknown_device_name_is_a_one_line_error(tmp_path, virtual_run):
+    async def main():
+        central, _ = await make_radio(SampleSource.synthetic(RATE * 10, RATE))
+        await record("waist-imu-99", tmp_path / "x.csv", scan_timeout_s=2.0, backend=bumble_backend(central),
+                     scanner_backend=bumble_scanner_backend(central))
+
+    with pytest.raises(CaptureError, match="^no BLE device named or addressed 'waist-imu-99' found in 2 s$"):
+        virtual_run(main())
+    assert not (tmp_path / "x.csv").exists()
+
+
 def test_real_clock_capture(tmp_path, capsys):
     """Same path on the real asyncio clock (3 s), with a measured arrival -> written latency."""
     out = tmp_path / "real.csv"
