@@ -57,6 +57,7 @@ class MetricDef:
     bands: tuple[Band, ...] = ()
     band_source: str = ""
     symmetric_about: float | None = None  # bands apply to |value - centre| (balance)
+    digits: int = 1  # display precision; bands judge the value as displayed (Garmin's gauges do)
 
 
 _GARMIN = "Garmin running-dynamics colour gauges (population percentiles, not injury thresholds)"
@@ -65,10 +66,10 @@ INF = float("inf")
 METRICS: dict[str, MetricDef] = {m.name: m for m in [
     MetricDef("cadence_spm", "Cadence", "spm", (
         Band(153, "red", "< 153"), Band(164, "orange", "153–163"), Band(174, "green", "164–173"),
-        Band(184, "blue", "174–183"), Band(INF, "purple", "> 183")), _GARMIN),
+        Band(184, "blue", "174–183"), Band(INF, "purple", "> 183")), _GARMIN, digits=0),
     MetricDef("ground_contact_ms", "Ground contact time", "ms", (
         Band(218, "purple", "< 218"), Band(249, "blue", "218–248"), Band(278, "green", "249–277"),
-        Band(309, "orange", "278–308"), Band(INF, "red", "> 308")), _GARMIN),
+        Band(309, "orange", "278–308"), Band(INF, "red", "> 308")), _GARMIN, digits=0),
     MetricDef("vertical_oscillation_cm", "Vertical oscillation", "cm", (
         Band(6.8, "purple", "< 6.8"), Band(9.0, "blue", "6.8–8.9"), Band(11.0, "green", "9.0–10.9"),
         Band(13.1, "orange", "11.0–13.0"), Band(INF, "red", "> 13.0")), _GARMIN + ", waist-pod column"),
@@ -76,7 +77,7 @@ METRICS: dict[str, MetricDef] = {m.name: m for m in [
         Band(6.5, "purple", "< 6.5"), Band(8.4, "blue", "6.5–8.3"), Band(10.1, "green", "8.4–10.0"),
         Band(12.0, "orange", "10.1–11.9"), Band(INF, "red", "> 11.9")), _GARMIN + ", waist-pod column"),
     MetricDef("ground_contact_balance_left_pct", "Contact-time balance (left)", "%", (
-        Band(0.7, "green", "49.3–50.7"), Band(2.2, "orange", "47.8–52.2"), Band(INF, "red", "beyond 47.8–52.2")),
+        Band(0.75, "green", "49.3–50.7"), Band(2.25, "orange", "47.8–52.2"), Band(INF, "red", "beyond 47.8–52.2")),
         _GARMIN, symmetric_about=50.0),
     MetricDef("impact_g", "Impact", "g"),
     MetricDef("impact_asymmetry_pct", "Impact asymmetry", "%"),
@@ -93,6 +94,7 @@ def band_of(metric: str, value: float | None) -> Band | None:
     definition = METRICS.get(metric)
     if definition is None or not definition.bands or value is None or not np.isfinite(value):
         return None
+    value = round(value, definition.digits)
     x = abs(value - definition.symmetric_about) if definition.symmetric_about is not None else value
     return next(b for b in definition.bands if x < b.upper)
 

@@ -70,3 +70,8 @@ def test_population_bands():
     assert band_of("ground_contact_balance_left_pct", 48.5).colour == "orange"
     assert band_of("ground_contact_balance_left_pct", 53.0).colour == "red"
     assert band_of("cadence_spm", None) is None and band_of("impact_g", 2.0) is None
+    # judged as displayed: 163.6 spm shows as 164 (green); a 50.7 % balance is still green
+    assert band_of("cadence_spm", 163.6).colour == "green"
+    assert band_of("ground_contact_balance_left_pct", 50.7).colour == "green"
+    assert band_of("ground_contact_balance_left_pct", 50.8).colour == "orange"
+    assert band_of("ground_contact_balance_left_pct", 47.8).colour == "orange"

@@ -37,7 +37,8 @@ def test_band_ranges_tile_the_axis_without_holes():
         assert hi == lo
     balance = band_ranges("ground_contact_balance_left_pct", 45.0, 55.0)
     green = [(a, b) for a, b, c in balance if c == "green"]
-    assert green == [(50.0, pytest.approx(50.7)), (pytest.approx(49.3), 50.0)]
+    # green is 49.3–50.7 as displayed (one decimal): 49.25 ≤ x < 50.75 before rounding
+    assert green == [(50.0, pytest.approx(50.75)), (pytest.approx(49.25), 50.0)]
     assert band_ranges("impact_g", 0.0, 5.0) == []
 
 
