@@ -19,6 +19,7 @@ from formlab.segmentation import segment
 from formlab.steps import SideAssigner, detect_contacts
 from formlab.summary import drift_windows, summarize
 from formlab.timebase import to_uniform
+from formlab.treadmill import speed_at, speed_stages
 
 
 @dataclass
@@ -39,16 +40,6 @@ class Analysis:
         return self.steps[self.steps["valid"]]
 
 
-def speed_from_metadata(rec: Recording) -> float | None:
-    """Treadmill belt speed from the recording's metadata, if it states one."""
-    value = rec.metadata.get("treadmill_speed_mps")
-    try:
-        speed = float(value) if value is not None else None
-    except ValueError:
-        return None
-    return speed if speed is not None and speed > 0 else None
-
-
 def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None, rules=True,
             catalogue=None, progress: Callable[[str], None] | None = None,
             calibration: Calibration | None = None) -> Analysis:
@@ -57,7 +48,7 @@ def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None
     ``calibration``: use this sensor-to-body calibration instead of finding one (the live
     dashboard learns it once, from the standing start, and reuses it on every window)."""
     report = progress or (lambda stage: None)
-    speed_mps = speed_mps if speed_mps is not None else speed_from_metadata(rec)
+    stages = speed_stages(rec, speed_mps)
     notes: list[str] = list(rec.warnings)
 
     report("segmenting")
@@ -92,8 +83,9 @@ def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None
                      "to keep gravity out of the forward acceleration")
     steps = measure_steps(uniform.t_s, uniform.acc_g, acc_level_g, uniform.sample_rate_hz, contacts, side,
                           confidence, angles_grid, tilt_available, braking_available)
+    steps["speed_mps"] = speed_at(stages, steps["t_ic_s"].to_numpy())
     windows = drift_windows(steps)
-    summary = summarize(rec, calibration, bouts, steps, windows, speed_mps, notes)
+    summary = summarize(rec, calibration, bouts, steps, windows, notes)
     analysis = Analysis(rec, calibration, body, angles, bouts, steps, windows, summary)
     if rules:
         report("rules")

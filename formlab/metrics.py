@@ -38,6 +38,7 @@ STEPS_COLUMNS = [
     "braking_mps", "vertical_oscillation_cm", "pelvic_tilt_deg", "pelvic_drop_deg", "valid",
 ]
 EXTRA_STEP_COLUMNS = ["bout", "activity", "pelvic_tilt_range_deg", "pelvic_rotation_range_deg"]
+"""More per-step columns in ``Analysis.steps`` (the analysis adds ``speed_mps``, the belt speed)."""
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ def drift_per_10min(windows: pd.DataFrame) -> dict[str, float | None]:
 
 
 def summarize(recording, calibration, bouts: pd.DataFrame, steps: pd.DataFrame, windows: pd.DataFrame,
-              speed_mps: float | None, notes: list[str]) -> dict:
+              notes: list[str]) -> dict:
     """SUMMARY.json as a dict (findings are filled by the rules layer)."""
     valid = steps[steps["valid"]]
     m = side_medians(valid) if len(valid) else {k: None for k in side_medians(steps.iloc[:0])}
@@ -136,11 +136,11 @@ def summarize(recording, calibration, bouts: pd.DataFrame, steps: pd.DataFrame, 
         notes.append("the side of most steps could not be told (weak or inconsistent left/right cues): "
                      "per-side metrics are null")
 
-    step_time = _median(valid["step_time_s"])
-    step_length = None if speed_mps is None or step_time is None else speed_mps * step_time
+    step_length = _median(valid["speed_mps"] * valid["step_time_s"]) if "speed_mps" in valid else None
     vo = m["vertical_oscillation_cm"]
-    if speed_mps is None and len(valid):
-        notes.append("treadmill speed unknown (metadata treadmill_speed_mps or --speed): step length and vertical ratio are null")
+    if step_length is None and len(valid):
+        notes.append("treadmill speed unknown (--speed, or metadata treadmill_speed_mps or treadmill_speed_stages): "
+                     "step length and vertical ratio are null")
 
     metrics = {
         "cadence_spm": _round(m["cadence_spm"], 1),
