@@ -103,6 +103,9 @@ Times are on the sensor clock, like the recording's ``t_s``.
 * ``activity`` (running/walking), ``bout`` (0, 1, ...), ``in_gap`` (a lost packet falls between
   this IC and the next one), ``speed_mps`` (the belt speed parameter of that step, if any).
 
+Metadata: ``source: formlab simulate (synthetic)``; ``treadmill_speed_mps`` when the running belt
+speed is constant, ``treadmill_speed_stages`` (``start_s:mps, ...``) when it changes in stages.
+
 The truth summary (:func:`truth_summary`) has the SUMMARY.json metric keys: medians over running
 steps per side, ``mean`` = (left + right) / 2, balance = left / (left + right) × 100.
 """
@@ -587,6 +590,8 @@ def simulate(params: SimParams, seed: int = 0) -> SimResult:
     speeds = {s.runner.speed_mps for s in steps if s.activity == "running"}
     if len(speeds) == 1 and None not in speeds:
         metadata["treadmill_speed_mps"] = f"{speeds.pop():g}"
+    elif len(speeds) > 1 and (stages := _speed_stages(params, drift)):
+        metadata["treadmill_speed_stages"] = stages
     recording = Recording(
         t_s=t_sensor[keep], acc_g=acc[keep], gyr_dps=gyr[keep] if params.with_gyro else None,
         sample_index=index[keep], metadata=metadata, sample_rate_hz=params.rate_hz,
@@ -601,6 +606,22 @@ def simulate(params: SimParams, seed: int = 0) -> SimResult:
         name: np.interp(t_true[keep], t, values)
         for name, values in (("tilt_deg", tilt), ("obliquity_deg", obliquity), ("rotation_deg", rotation))})
     return SimResult(recording, truth, summary, angles, params, R.T.copy())
+
+
+def _speed_stages(params: SimParams, drift: float) -> str | None:
+    """``treadmill_speed_stages`` metadata (``start_s:mps, ...`` on the sensor clock) for running
+    phases of constant belt speed; None when a running phase has no speed or ramps it."""
+    stages, start_s = [], 0.0
+    for phase in params.phases:
+        if phase.activity == "running":
+            speed = phase.start.speed_mps
+            end_speed = phase.end.speed_mps if phase.end is not None else speed
+            if speed is None or end_speed != speed:
+                return None
+            if not stages or stages[-1][1] != speed:
+                stages.append((start_s * drift, speed))
+        start_s += phase.duration_s
+    return ", ".join(f"{t:.6g}:{v:g}" for t, v in stages)
 
 
 def _packet_keep(n: int, params: SimParams, rng: np.random.Generator) -> np.ndarray:

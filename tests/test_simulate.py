@@ -250,3 +250,16 @@ def test_steps_vary_by_the_set_coefficient_of_variation():
     assert 0.06 < cv_drop < 0.14  # the drop relative to the stride mean follows the parameter closely
     assert 0.03 < cv_braking < 0.14  # braking mixes the varied smooth part and the varied impact spike
     assert _sim(Runner(), duration_s=60).truth_steps.pelvic_drop_deg.iloc[2:-3].std() < 1e-3  # QUIET: none
+
+
+def test_speed_stages_are_written_as_metadata_the_analysis_reads():
+    from formlab.treadmill import speed_at, speed_stages
+
+    params = SimParams(phases=[Phase(5, "standing"), Phase(20, "running", Runner(speed_mps=3.0)),
+                               Phase(20, "running", Runner(speed_mps=3.6))], clock_drift_ppm=100.0, **QUIET)
+    result = simulate(params)
+    assert result.recording.metadata["treadmill_speed_stages"] == "5.0005:3, 25.0025:3.6"  # phase starts on the 100 ppm fast clock
+    assert "treadmill_speed_mps" not in result.recording.metadata
+    steps = result.truth_steps
+    belt = speed_at(speed_stages(result.recording), steps.t_ic_s.to_numpy())
+    assert np.array_equal(belt, steps.speed_mps.to_numpy())
