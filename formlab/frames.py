@@ -76,8 +76,14 @@ def matrix_from_angles_deg(rotation_deg, tilt_deg, obliquity_deg) -> np.ndarray:
 
     Angles in degrees, scalars or equal-length arrays; see ``docs/body-frame.md``.
     """
-    angles = np.stack(np.broadcast_arrays(rotation_deg, tilt_deg, obliquity_deg), axis=-1)
-    return Rotation.from_euler("ZYX", angles, degrees=True).as_matrix()
+    psi, theta, phi = (np.radians(a) for a in np.broadcast_arrays(rotation_deg, tilt_deg, obliquity_deg))
+    cz, sz, cy, sy, cx, sx = np.cos(psi), np.sin(psi), np.cos(theta), np.sin(theta), np.cos(phi), np.sin(phi)
+    # written out element by element: scipy's Rotation.from_euler took 0.85 s for an hour at 200 Hz
+    return np.stack([
+        np.stack([cz * cy, cz * sy * sx - sz * cx, cz * sy * cx + sz * sx], axis=-1),
+        np.stack([sz * cy, sz * sy * sx + cz * cx, sz * sy * cx - cz * sx], axis=-1),
+        np.stack([-sy, cy * sx, cy * cx], axis=-1),
+    ], axis=-2)
 
 
 def angles_deg_from_matrix(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

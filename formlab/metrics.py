@@ -28,9 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.spatial.transform import Rotation
 
-from formlab.frames import G_MPS2
+from formlab.frames import G_MPS2, matrix_from_angles_deg
 from formlab.steps import lowpass
 
 STEPS_COLUMNS = [
@@ -107,8 +106,8 @@ def level_frame_acc_g(acc_body_g: np.ndarray, angles_deg: np.ndarray | None) -> 
     """Specific force in the level (standing) frame: ``R(rotation, tilt, obliquity) @ f_body``."""
     if angles_deg is None:
         return acc_body_g
-    rot = Rotation.from_euler("ZYX", angles_deg[:, [2, 0, 1]], degrees=True)
-    return rot.apply(acc_body_g)
+    R = matrix_from_angles_deg(angles_deg[:, 2], angles_deg[:, 0], angles_deg[:, 1])
+    return np.einsum("nij,nj->ni", R, acc_body_g)
 
 
 class _Windows:
