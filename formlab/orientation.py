@@ -147,13 +147,15 @@ def _run_filter(t_s, acc_g, gyr_dps, fs) -> np.ndarray:
     acc = np.ascontiguousarray(acc_g)
     update = ahrs.update_no_magnetometer
     quaternion = ahrs.get_quaternion
-    quats: list[np.ndarray] = []
+    quats = np.empty((t_s.size, 4))  # preallocated: a list of 720k small arrays held ~90 MB more
+    i = 0
     for a, b in zip(edges[:-1], edges[1:]):
         ahrs.set_sample_period(float(dt[a]))
         for g, f in zip(gyr[a:b], acc[a:b]):
             update(g, f)
-            quats.append(quaternion())
-    return np.asarray(quats)
+            quats[i] = quaternion()
+            i += 1
+    return quats
 
 
 def _lowpass(x: np.ndarray, cutoff_hz: float, fs: float) -> np.ndarray:

@@ -96,8 +96,11 @@ def test_missing_file_and_binary_file(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         read_recording(tmp_path / "nope.csv")
     p = tmp_path / "bin.csv"
-    p.write_bytes(b"t_s,acc_x_g\n\xff\xfe\x00")
-    with pytest.raises(InputError, match=r"bin.csv:2: not UTF-8"):
+    p.write_bytes(b"t_s,acc_x_g,acc_y_g,acc_z_g\n0,0,0,1\n\xff\xfe\x00,1,2,3\n")
+    with pytest.raises(InputError, match=r"bin.csv:3: not UTF-8"):
+        read_recording(p)
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")  # a picture, not a recording
+    with pytest.raises(InputError, match=r"bin.csv:1: not UTF-8"):
         read_recording(p)
 
 
