@@ -190,13 +190,10 @@ class VirtualFormlabSensor:
         return g, self.source.raw(0, len(self.source.acc_g))[g]
 
 
-async def make_radio(source: SampleSource, **sensor_options) -> tuple[Device, VirtualFormlabSensor]:
-    """Two bumble controllers on one LocalLink: (central device, advertising virtual sensor)."""
-    link = LocalLink()
-    c_sensor = Controller("sensor", link=link)
-    c_central = Controller("central", link=link)
-    peripheral = Device(name=SENSOR_NAME, address=Address(SENSOR_ADDRESS), host=Host(c_sensor, AsyncPipeSink(c_sensor)))
-    central = Device(name="central", address=Address(CENTRAL_ADDRESS), host=Host(c_central, AsyncPipeSink(c_central)))
+async def start_sensor(link: LocalLink, source: SampleSource, **sensor_options) -> VirtualFormlabSensor:
+    """The virtual sensor on its own controller on ``link``, powered on and advertising."""
+    controller = Controller("sensor", link=link)
+    peripheral = Device(name=SENSOR_NAME, address=Address(SENSOR_ADDRESS), host=Host(controller, AsyncPipeSink(controller)))
     sensor = VirtualFormlabSensor(peripheral, source, **sensor_options)
     peripheral.advertising_data = bytes(
         AdvertisingData(
@@ -208,8 +205,17 @@ async def make_radio(source: SampleSource, **sensor_options) -> tuple[Device, Vi
         )
     )
     await peripheral.power_on()
-    await central.power_on()
     await peripheral.start_advertising(auto_restart=True)
+    return sensor
+
+
+async def make_radio(source: SampleSource, **sensor_options) -> tuple[Device, VirtualFormlabSensor]:
+    """Two bumble controllers on one LocalLink: (central device, advertising virtual sensor)."""
+    link = LocalLink()
+    controller = Controller("central", link=link)
+    central = Device(name="central", address=Address(CENTRAL_ADDRESS), host=Host(controller, AsyncPipeSink(controller)))
+    await central.power_on()
+    sensor = await start_sensor(link, source, **sensor_options)
     return central, sensor
 
 
