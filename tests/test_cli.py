@@ -61,3 +61,15 @@ def test_top_level_help_imports_no_command_module():
     code = "import sys; from formlab.cli import _parser; _parser(['--help']); print('scipy' in sys.modules, 'pandas' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stdout.split() == ["False", "False"]
+
+
+def test_devices_without_bluetooth_is_one_line(monkeypatch, capsys):
+    import formlab.ble.scan as scan
+
+    async def no_stack(timeout_s, backend=None):
+        raise scan.BluetoothUnavailable("cannot scan for Bluetooth devices (no adapter)")
+
+    monkeypatch.setattr(scan, "scan_devices", no_stack)
+    assert main(["devices", "--timeout", "0.1"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["formlab: cannot scan for Bluetooth devices (no adapter)"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 
 def add_devices_arguments(parser: argparse.ArgumentParser) -> None:
@@ -11,9 +12,14 @@ def add_devices_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_devices(args: argparse.Namespace) -> int:
-    from formlab.ble.scan import print_devices, scan_devices
+    from formlab.ble.scan import BluetoothUnavailable, print_devices, scan_devices
 
-    print_devices(asyncio.run(scan_devices(args.timeout)))
+    try:
+        devices = asyncio.run(scan_devices(args.timeout))
+    except BluetoothUnavailable as exc:
+        print(f"formlab: {exc}", file=sys.stderr)
+        return 1
+    print_devices(devices)
     return 0
 
 

@@ -185,7 +185,13 @@ class Imu6Batch:
 
 
 def is_whole_imu6(body: bytes) -> bool:
-    """True when ``body`` has the length of a complete IMU6 message with 1+ samples."""
+    """True when ``body`` has the length of a complete IMU6 message with 1+ samples.
+
+    Known limit: a split message whose first part ends exactly on a sample boundary (notification
+    room − 2-byte header − 4-byte timestamp a multiple of 24 bytes, i.e. ATT MTU = 9 + 24·k) reads
+    as whole; its continuation is then rejected and counted. The common MTUs (23, 185, 247, 512)
+    never do this.
+    """
     size = len(body) - TIMESTAMP_BYTES
     return size > 0 and size % IMU6_SAMPLE_BYTES == 0
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -131,6 +131,9 @@ def test_bad_commands_are_rejected():
     st.integers(30, 250),
 )
 def test_round_trip_imu6_through_notifications(ts, values, max_bytes):
+    # notifications whose first part could end on a sample boundary are ambiguous by protocol
+    # (see movesense.is_whole_imu6); no common MTU gives one
+    assume((max_bytes - 2 - 4) % 24 != 0)
     body = ms.encode_imu6(ts, values[:, :3], values[:, 3:])
     try:
         parts = ms.encode_notifications(ms.Reply.DATA, ms.STREAM_REF, body, max_bytes)
