@@ -196,6 +196,7 @@ class SideAssigner:
     min_agreement: float = 0.7
     min_steps: int = 4
     max_step_ratio: float = 1.5
+    switch_cost: float = 4.0
 
     def evidence(self, t_s, acc_level_g, gyr_dps, sample_rate_hz, contacts: pd.DataFrame) -> np.ndarray:
         """Per-step evidence, positive for left, from ``acc_level_g`` (fwd, left, up in the level
@@ -233,7 +234,14 @@ class SideAssigner:
         return np.where(running, score, push)
 
     def assign(self, contacts: pd.DataFrame, evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Sides ('left'/'right'/'') and confidence (share of agreeing steps) for each contact."""
+        """Sides ('left'/'right'/'') and confidence (share of agreeing steps) for each contact.
+
+        Within a run of regular steps the sides alternate; which foot the even steps belong to is
+        found by a two-state Viterbi pass over the steps' evidence, where changing it mid-run
+        (a missed or an extra detection) costs ``switch_cost`` (in units of one step's typical
+        evidence). Each stretch between changes is labelled when it has ``min_steps`` steps and
+        ``min_agreement`` of them agree on their own.
+        """
         n = len(contacts)
         side = np.full(n, "", dtype=object)
         confidence = np.zeros(n)
@@ -242,17 +250,17 @@ class SideAssigner:
         t_ic = contacts["t_ic_s"].to_numpy()
         bout = contacts["bout"].to_numpy()
         for lo, hi in self._alternation_runs(t_ic, bout):
-            e = evidence[lo:hi]
             if hi - lo < self.min_steps:
                 continue
-            parity = np.where(np.arange(hi - lo) % 2 == 0, 1.0, -1.0)
-            even_left = np.sum(parity * e) >= 0
-            signs = parity if even_left else -parity
-            agreement = float(np.mean(np.sign(e) == signs))
-            if agreement < self.min_agreement:
-                continue
-            side[lo:hi] = np.where(signs > 0, "left", "right")
-            confidence[lo:hi] = agreement
+            alternating = np.where(np.arange(hi - lo) % 2 == 0, 1.0, -1.0) * evidence[lo:hi]
+            phase = _viterbi_phase(alternating, self.switch_cost)
+            signs = phase * np.where(np.arange(hi - lo) % 2 == 0, 1.0, -1.0)
+            for a, b in _segments(phase):
+                agreement = float(np.mean(np.sign(evidence[lo + a:lo + b]) == signs[a:b]))
+                if b - a < self.min_steps or agreement < self.min_agreement:
+                    continue
+                side[lo + a:lo + b] = np.where(signs[a:b] > 0, "left", "right")
+                confidence[lo + a:lo + b] = agreement
         return side, confidence
 
     def _alternation_runs(self, t_ic: np.ndarray, bout: np.ndarray) -> list[tuple[int, int]]:
@@ -263,6 +271,29 @@ class SideAssigner:
         breaks = (bout[1:] != bout[:-1]) | (dt > self.max_step_ratio * typical) | (dt < typical / self.max_step_ratio)
         cut = np.r_[0, np.flatnonzero(breaks) + 1, len(t_ic)]
         return list(zip(cut[:-1], cut[1:]))
+
+
+def _viterbi_phase(score: np.ndarray, switch_cost: float) -> np.ndarray:
+    """Best ±1 sequence maximising Σ phase·score minus ``switch_cost`` per change of phase."""
+    n = score.size
+    total = np.array([score[0], -score[0]])  # best totals ending in phase +1 / -1
+    came_from = np.zeros((n, 2), dtype=np.int8)
+    for k in range(1, n):
+        stay, switch = total, total[::-1] - switch_cost
+        came_from[k] = np.where(stay >= switch, [0, 1], [1, 0])
+        total = np.maximum(stay, switch) + np.array([score[k], -score[k]])
+    state = int(np.argmax(total))
+    path = np.empty(n, dtype=np.int8)
+    for k in range(n - 1, -1, -1):
+        path[k] = state
+        state = int(came_from[k, state])
+    return np.where(path == 0, 1.0, -1.0)
+
+
+def _segments(phase: np.ndarray) -> list[tuple[int, int]]:
+    """Index ranges of constant phase."""
+    cut = np.r_[0, np.flatnonzero(phase[1:] != phase[:-1]) + 1, phase.size]
+    return list(zip(cut[:-1], cut[1:]))
 
 
 def _unit_spread(cue: np.ndarray) -> np.ndarray:

@@ -86,3 +86,14 @@ def test_no_gyroscope_gives_no_side_evidence():
     acc = np.column_stack([np.zeros_like(t), np.sin(2 * np.pi * 1.4 * t), np.ones_like(t)])
     e = SideAssigner().evidence(t, acc, None, 100.0, _contacts(20))
     assert np.all(e == 0)
+
+
+def test_a_phase_slip_inside_a_regular_run_is_followed():
+    """An extra detection at regular timing flips which foot the even steps belong to."""
+    contacts = _contacts(24)
+    truth = np.array(["left", "right"] * 6 + ["right", "left"] * 6)  # parity slips at step 12
+    evidence = np.where(truth == "left", 1.0, -1.0)
+    evidence[[3, 17]] *= -1  # single contradicting steps do not cause a slip
+    side, conf = SideAssigner().assign(contacts, evidence)
+    assert list(side) == list(truth)
+    assert conf[0] == pytest.approx(11 / 12) and conf[-1] == pytest.approx(11 / 12)
