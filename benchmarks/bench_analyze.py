@@ -4,13 +4,12 @@
 
 The recording (10 s standing, then 60 min running, 200 Hz, acc + gyro, random mount, noise) is
 simulated once with :mod:`formlab.simulate` and cached in the temp directory (one file per
-version of the simulator). Each measurement
-runs in a fresh Python process (so imports and memory start from scratch) that times
-``analyze(read_recording(path))`` end to end and reports its peak resident memory (``VmHWM`` from
-``/proc/self/status``; ``ru_maxrss`` would include the parent's peak, kept across fork + exec).
-The wall time is the best of ``--repeat`` runs;
-one more run measures the peak of Python allocations with ``tracemalloc`` (slower, so it is not
-timed). Targets: ≤ 3 s and ≤ 400 MB.
+version of the simulator). Each measurement runs in a fresh Python process (so imports and
+memory start from scratch) that times ``analyze(read_recording(path))`` end to end and reports
+its peak resident memory (``VmHWM`` from ``/proc/self/status``; ``ru_maxrss`` would include the
+parent's peak, kept across fork + exec). The wall time is the best of ``--repeat`` runs; one more
+run measures the peak of Python allocations with ``tracemalloc`` (slower, so it is not timed).
+Targets: ≤ 3 s and ≤ 400 MB.
 """
 
 from __future__ import annotations
