@@ -14,7 +14,7 @@ from pathlib import Path
 from formlab.errors import InputError
 
 EXAMPLES = {
-    "analyze": "formlab analyze firmware_recordings/treadmill_10min_synthetic.csv --json out/summary.json --steps out/steps.csv --html out/report.html",
+    "analyze": "formlab analyze firmware_recordings/simulated_treadmill_10min.csv --json out/summary.json --steps out/steps.csv --html out/report.html",
     "report": "formlab report run_monday.csv --html monday.html\n  formlab report run_monday.csv run_friday.csv --html compare.html",
     "simulate": "formlab simulate --out demo.csv --truth demo.truth.csv --cadence-spm 165 --duration-s 300",
     "calibrate": "formlab calibrate six_positions.csv --out calibration/waist-imu-07.toml",
