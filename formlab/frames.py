@@ -86,6 +86,20 @@ def matrix_from_angles_deg(rotation_deg, tilt_deg, obliquity_deg) -> np.ndarray:
     ], axis=-2)
 
 
+def rotate_by_angles_deg(vectors: np.ndarray, rotation_deg, tilt_deg, obliquity_deg) -> np.ndarray:
+    """``matrix_from_angles_deg(...) @ v`` for each row of ``vectors`` (n, 3), without building the
+    matrices: Rx, then Ry, then Rz applied in turn (a few arrays instead of n 3×3 matrices)."""
+    x, y, z = (np.asarray(vectors, dtype=float)[:, k] for k in range(3))
+    phi, theta, psi = np.radians(obliquity_deg), np.radians(tilt_deg), np.radians(rotation_deg)
+    c, s = np.cos(phi), np.sin(phi)
+    y, z = c * y - s * z, s * y + c * z
+    c, s = np.cos(theta), np.sin(theta)
+    x, z = c * x + s * z, c * z - s * x
+    c, s = np.cos(psi), np.sin(psi)
+    x, y = c * x - s * y, s * x + c * y
+    return np.column_stack([x, y, z])
+
+
 def angles_deg_from_matrix(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inverse of :func:`matrix_from_angles_deg`: ``(rotation_deg, tilt_deg, obliquity_deg)``.
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from formlab.frames import G_MPS2, matrix_from_angles_deg
+from formlab.frames import G_MPS2, rotate_by_angles_deg
 from formlab.steps import lowpass
 
 STEPS_COLUMNS = [
@@ -106,8 +106,7 @@ def level_frame_acc_g(acc_body_g: np.ndarray, angles_deg: np.ndarray | None) -> 
     """Specific force in the level (standing) frame: ``R(rotation, tilt, obliquity) @ f_body``."""
     if angles_deg is None:
         return acc_body_g
-    R = matrix_from_angles_deg(angles_deg[:, 2], angles_deg[:, 0], angles_deg[:, 1])
-    return np.einsum("nij,nj->ni", R, acc_body_g)
+    return rotate_by_angles_deg(acc_body_g, angles_deg[:, 2], angles_deg[:, 0], angles_deg[:, 1])
 
 
 class _Windows:

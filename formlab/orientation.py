@@ -63,6 +63,7 @@ ACC_REJECTION_DEG = 10.0
 REJECTION_TIMEOUT_S = 5.0
 GYRO_RANGE_DPS = 2000.0
 DRIFT_LOWPASS_HZ = 0.3
+DRIFT_CHUNK = 65536  # samples per chunk of the drift correction's rotation maths
 ROTATION_HIGHPASS_HZ = 0.5
 GAP_RESTART_S = 0.25
 
@@ -167,15 +168,25 @@ def _lowpass(x: np.ndarray, cutoff_hz: float, fs: float) -> np.ndarray:
 
 
 def _drift_corrected(quat_wxyz, acc_g, segments, fs) -> np.ndarray:
-    """Tilt the orientations so the low-passed Earth-frame specific force is vertical."""
-    f_earth = quat_rotate_wxyz(quat_wxyz, acc_g)
-    mean_f = np.empty_like(f_earth)
+    """Tilt the orientations so the low-passed Earth-frame specific force is vertical.
+
+    Computed column by column and in chunks into preallocated arrays: the same arithmetic, but
+    for an hour at 200 Hz the temporaries went from 165 MB to a few MB.
+    """
+    n = quat_wxyz.shape[0]
+    chunks = [(a, min(a + DRIFT_CHUNK, n)) for a in range(0, n, DRIFT_CHUNK)]
+    mean_f = np.empty_like(acc_g)
+    for a, b in chunks:
+        mean_f[a:b] = quat_rotate_wxyz(quat_wxyz[a:b], acc_g[a:b])
     for i0, i1 in segments:
-        mean_f[i0:i1] = _lowpass(f_earth[i0:i1], DRIFT_LOWPASS_HZ, fs)
-    norm = np.linalg.norm(mean_f, axis=1, keepdims=True)
-    mean_dir = mean_f / np.maximum(norm, 1e-9)
-    axis = np.cross(mean_dir, [0.0, 0.0, 1.0])
-    sin_a = np.linalg.norm(axis, axis=1, keepdims=True)
-    angle = np.arctan2(sin_a, mean_dir[:, 2:3])
-    rotvec = axis / np.maximum(sin_a, 1e-12) * angle
-    return quat_multiply_wxyz(quat_from_rotvec_wxyz(rotvec), quat_wxyz)
+        for k in range(3):
+            mean_f[i0:i1, k] = _lowpass(mean_f[i0:i1, k], DRIFT_LOWPASS_HZ, fs)
+    out = np.empty_like(quat_wxyz)
+    for a, b in chunks:
+        mean_dir = mean_f[a:b] / np.maximum(np.linalg.norm(mean_f[a:b], axis=1, keepdims=True), 1e-9)
+        axis = np.cross(mean_dir, [0.0, 0.0, 1.0])
+        sin_a = np.linalg.norm(axis, axis=1, keepdims=True)
+        angle = np.arctan2(sin_a, mean_dir[:, 2:3])
+        rotvec = axis / np.maximum(sin_a, 1e-12) * angle
+        out[a:b] = quat_multiply_wxyz(quat_from_rotvec_wxyz(rotvec), quat_wxyz[a:b])
+    return out

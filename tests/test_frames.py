@@ -107,3 +107,13 @@ def test_quaternion_helpers_agree_with_scipy(p, q, v):
 
 def test_quat_from_zero_rotvec_is_identity():
     assert np.allclose(quat_from_rotvec_wxyz(np.zeros((2, 3))), [[1, 0, 0, 0], [1, 0, 0, 0]])
+
+
+def test_rotating_by_angles_equals_the_matrix_product():
+    from formlab.frames import matrix_from_angles_deg, rotate_by_angles_deg
+
+    rng = np.random.default_rng(7)
+    v = rng.normal(size=(50, 3))
+    rot, tilt, obl = rng.uniform(-180, 180, 50), rng.uniform(-80, 80, 50), rng.uniform(-180, 180, 50)
+    expected = np.einsum("nij,nj->ni", matrix_from_angles_deg(rot, tilt, obl), v)
+    np.testing.assert_allclose(rotate_by_angles_deg(v, rot, tilt, obl), expected, atol=1e-12)
