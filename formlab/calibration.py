@@ -53,6 +53,7 @@ from scipy import ndimage, optimize, signal
 from scipy.spatial.transform import Rotation
 
 from formlab.errors import InputError
+from formlab.filters import lowpass
 from formlab.frames import unit
 from formlab.segmentation import segment
 
@@ -527,7 +528,6 @@ def _forward_from_gait(t_s, acc_g, up, bouts) -> tuple[np.ndarray | None, float]
     rose from ≤ 4° to > 60°.
     """
     fs = 1.0 / float(np.median(np.diff(t_s)))
-    sos = signal.butter(2, min(FORWARD_LOWPASS_HZ / (fs / 2), 0.99), btype="low", output="sos")
     total = np.zeros(3)
     weights = 0.0
     weighted_corr = 0.0
@@ -535,7 +535,7 @@ def _forward_from_gait(t_s, acc_g, up, bouts) -> tuple[np.ndarray | None, float]
         i0, i1 = np.searchsorted(t_s, s), np.searchsorted(t_s, e, side="right")
         if i1 - i0 < 30:
             continue
-        seg = signal.sosfiltfilt(sos, acc_g[i0:i1], axis=0)
+        seg = lowpass(acc_g[i0:i1], FORWARD_LOWPASS_HZ, fs)
         f_up = seg @ up
         horiz = seg - np.outer(f_up, up)
         horiz = horiz - horiz.mean(axis=0)

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from formlab.frames import G_MPS2, rotate_by_angles_deg
-from formlab.steps import lowpass
+from formlab.filters import lowpass
 
 STEPS_COLUMNS = [
     "t_ic_s", "t_fc_s", "side", "side_confidence", "step_time_s", "contact_ms", "impact_g",

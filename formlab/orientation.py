@@ -47,9 +47,9 @@ from __future__ import annotations
 import imufusion
 import numpy as np
 import pandas as pd
-from scipy import signal
 from scipy.spatial.transform import Rotation
 
+from formlab.filters import lowpass
 from formlab.frames import (
     angles_deg_from_quaternion_wxyz,
     quat_from_rotvec_wxyz,
@@ -92,7 +92,7 @@ def pelvis_angles(body, drift_correction: bool = True) -> pd.DataFrame | None:
     rotation_rel = np.empty(n)
     for i0, i1 in segments:
         yaw = np.unwrap(np.deg2rad(rotation[i0:i1]))
-        rotation_rel[i0:i1] = np.rad2deg(yaw - _lowpass(yaw, ROTATION_HIGHPASS_HZ, fs))
+        rotation_rel[i0:i1] = np.rad2deg(yaw - lowpass(yaw, ROTATION_HIGHPASS_HZ, fs))
     out = pd.DataFrame(
         {"t_s": t_s, "tilt_deg": tilt, "obliquity_deg": obliquity, "rotation_deg": rotation_rel}
     )
@@ -159,14 +159,6 @@ def _run_filter(t_s, acc_g, gyr_dps, fs) -> np.ndarray:
     return quats
 
 
-def _lowpass(x: np.ndarray, cutoff_hz: float, fs: float) -> np.ndarray:
-    """Zero-phase 2nd-order Butterworth low-pass along axis 0 (mean for very short inputs)."""
-    b, a = signal.butter(2, min(cutoff_hz / (fs / 2), 0.99))
-    if x.shape[0] <= 3 * max(len(a), len(b)) * 3:
-        return np.broadcast_to(x.mean(axis=0), x.shape).copy()
-    return signal.filtfilt(b, a, x, axis=0)
-
-
 def _drift_corrected(quat_wxyz, acc_g, segments, fs) -> np.ndarray:
     """Tilt the orientations so the low-passed Earth-frame specific force is vertical.
 
@@ -180,7 +172,7 @@ def _drift_corrected(quat_wxyz, acc_g, segments, fs) -> np.ndarray:
         mean_f[a:b] = quat_rotate_wxyz(quat_wxyz[a:b], acc_g[a:b])
     for i0, i1 in segments:
         for k in range(3):
-            mean_f[i0:i1, k] = _lowpass(mean_f[i0:i1, k], DRIFT_LOWPASS_HZ, fs)
+            mean_f[i0:i1, k] = lowpass(mean_f[i0:i1, k], DRIFT_LOWPASS_HZ, fs)
     out = np.empty_like(quat_wxyz)
     for a, b in chunks:
         mean_dir = mean_f[a:b] / np.maximum(np.linalg.norm(mean_f[a:b], axis=1, keepdims=True), 1e-9)

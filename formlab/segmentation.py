@@ -37,6 +37,8 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage, signal
 
+from formlab.filters import MIN_SAMPLES, lowpass
+
 FRAME_S = 0.25
 """Spacing of the classification frames, s."""
 
@@ -333,14 +335,13 @@ def _turn_spans(t_s, acc_g, gyr_dps, fs) -> list[tuple[float, float]]:
     acc_d = acc_g[:m].reshape(-1, q, 3).mean(axis=1)
     gyr_d = gyr_dps[:m].reshape(-1, q, 3).mean(axis=1)
     fs_d = fs / q
-    b, a = signal.butter(2, min(0.5 / (fs_d / 2), 0.99), btype="low")
-    if t_d.size <= 3 * max(len(a), len(b)) * 3:
+    if t_d.size < MIN_SAMPLES:
         return []
-    g_dir = signal.filtfilt(b, a, acc_d, axis=0)
+    g_dir = lowpass(acc_d, 0.5, fs_d)
     g_dir /= np.maximum(np.linalg.norm(g_dir, axis=1, keepdims=True), 1e-9)
     yaw_rate = np.einsum("ij,ij->i", gyr_d, g_dir)
     yaw_rate -= np.median(yaw_rate)  # the gyro bias along gravity, roughly
-    yaw_lp = signal.filtfilt(b, a, yaw_rate)
+    yaw_lp = lowpass(yaw_rate, 0.5, fs_d)
     turning = np.abs(yaw_lp) > TURN_RATE_DPS
     if not turning.any():
         return []

@@ -35,20 +35,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.signal import butter, find_peaks, sosfiltfilt
+from scipy.signal import find_peaks
+
+from formlab.filters import lowpass
 
 STEP_COLUMNS = ["t_ic_s", "t_fc_s", "bout", "activity", "stance_peak_g"]
 
 HALF_SINE_TANGENT_FACTOR = (1.0 / 6.0) / (0.5 / (np.pi * np.cos(np.pi / 6.0)))
 """For F = sin(πt/Tc), the time from the half-peak crossing to zero (Tc/6) over the tangent's
 extrapolated time (Tc·0.5/(π·cos 30°)): the tangent alone lands 1.7 % of Tc too late."""
-
-
-def lowpass(x: np.ndarray, cutoff_hz: float, sample_rate_hz: float, order: int = 2) -> np.ndarray:
-    """Zero-phase Butterworth low-pass along axis 0 (cut-off capped below Nyquist)."""
-    cutoff_hz = min(cutoff_hz, 0.45 * sample_rate_hz)
-    sos = butter(order, cutoff_hz / (sample_rate_hz / 2.0), output="sos")
-    return sosfiltfilt(sos, x, axis=0)
 
 
 def _crossings(t_s: np.ndarray, y: np.ndarray, start: np.ndarray, stop: np.ndarray,
