@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from formlab.frames import G_MPS2, rotate_by_angles_deg
+from formlab.windows import Windows
 from formlab.filters import lowpass
 
 STEPS_COLUMNS = [
@@ -109,42 +110,10 @@ def level_frame_acc_g(acc_body_g: np.ndarray, angles_deg: np.ndarray | None) -> 
     return rotate_by_angles_deg(acc_body_g, angles_deg[:, 2], angles_deg[:, 0], angles_deg[:, 1])
 
 
-class _Windows:
-    """Sample windows [i0, i1) of many steps, flattened once for vectorised reductions."""
-
-    def __init__(self, i0: np.ndarray, i1: np.ndarray):
-        self.i0 = i0.astype(np.int64)
-        self.len = np.maximum(i1.astype(np.int64) - self.i0, 1)
-        self.starts = np.r_[0, np.cumsum(self.len)[:-1]]
-        self.index = np.repeat(self.i0 - self.starts, self.len) + np.arange(self.len.sum())
-        self.pos = np.arange(self.len.sum()) - np.repeat(self.starts, self.len)  # position within window
-
-    def take(self, x: np.ndarray) -> np.ndarray:
-        return x[np.minimum(self.index, x.size - 1)]
-
-    def mean(self, x: np.ndarray) -> np.ndarray:
-        return np.add.reduceat(self.take(x), self.starts) / self.len
-
-    def max(self, x: np.ndarray) -> np.ndarray:
-        return np.maximum.reduceat(self.take(x), self.starts)
-
-    def min(self, x: np.ndarray) -> np.ndarray:
-        return np.minimum.reduceat(self.take(x), self.starts)
-
-    def spread(self, values: np.ndarray) -> np.ndarray:
-        return np.repeat(values, self.len)
-
-    def cumsum(self, flat: np.ndarray) -> np.ndarray:
-        """Cumulative sum restarting at each window (input already flattened)."""
-        total = np.cumsum(flat)
-        offset = np.r_[0.0, total[self.starts[1:] - 1]]
-        return total - np.repeat(offset, self.len)
-
-
 def vertical_oscillation_cm(acc_up_g: np.ndarray, sample_rate_hz: float, i0: np.ndarray, i1: np.ndarray) -> np.ndarray:
     """Peak-to-peak vertical displacement per step (module doc: periodic double integration)."""
     dt_s = 1.0 / sample_rate_hz
-    w = _Windows(i0, i1)
+    w = Windows(i0, i1)
     acc = (w.take(acc_up_g) - 1.0) * G_MPS2
     acc = acc - w.spread(np.add.reduceat(acc, w.starts) / w.len)
     vel = w.cumsum(acc) * dt_s
@@ -197,10 +166,10 @@ def measure_steps(t_s: np.ndarray, acc_body_g: np.ndarray, acc_level_g: np.ndarr
     level = acc_level_g
     fwd = lowpass(level[:, 0], 20.0, fs)
     if k.size:
-        steps.loc[k, "impact_g"] = _Windows(i_ic[k], i_mid[k]).max(acc_body_g[:, 2])
+        steps.loc[k, "impact_g"] = Windows(i_ic[k], i_mid[k]).max(acc_body_g[:, 2])
         if braking_available:
-            step_mean = _Windows(i_ic[k], i_next[k]).mean(fwd)
-            brake_w = _Windows(i_ic[k], i_mid[k])
+            step_mean = Windows(i_ic[k], i_next[k]).mean(fwd)
+            brake_w = Windows(i_ic[k], i_mid[k])
             decel = np.maximum(-(brake_w.take(fwd) - brake_w.spread(step_mean)), 0.0)
             steps.loc[k, "braking_mps"] = np.add.reduceat(decel, brake_w.starts) / fs * G_MPS2
         steps.loc[k, "vertical_oscillation_cm"] = vertical_oscillation_cm(level[:, 2], fs, i_ic[k], i_next[k])
@@ -222,7 +191,7 @@ def _pelvis_per_step(steps, angles_deg, i_ic, i_next, t_s, t_fc, has_next, tilt_
     if k.size == 0:
         return
     if tilt_available:
-        steps.loc[k, "pelvic_tilt_deg"] = _Windows(i_ic[k], i_next[k]).mean(tilt)
+        steps.loc[k, "pelvic_tilt_deg"] = Windows(i_ic[k], i_next[k]).mean(tilt)
     # strides: this IC to the IC two steps later, in the same bout
     bout = steps["bout"].to_numpy()
     has_stride = np.r_[has_next[:-1] & has_next[1:] & (bout[1:] == bout[:-1]), False]
@@ -230,12 +199,12 @@ def _pelvis_per_step(steps, angles_deg, i_ic, i_next, t_s, t_fc, has_next, tilt_
     if s.size == 0:
         return
     i_stride_end = i_next[s + 1]
-    stride = _Windows(i_ic[s], i_stride_end)
+    stride = Windows(i_ic[s], i_stride_end)
     steps.loc[s, "pelvic_tilt_range_deg"] = stride.max(tilt) - stride.min(tilt)
     steps.loc[s, "pelvic_rotation_range_deg"] = stride.max(rotation) - stride.min(rotation)
     stride_mean = stride.mean(obliquity)
     i_fc = np.maximum(np.searchsorted(t_s, t_fc[s]), i_ic[s] + 1)
-    stance = _Windows(i_ic[s], np.minimum(i_fc, i_stride_end))
+    stance = Windows(i_ic[s], np.minimum(i_fc, i_stride_end))
     side = steps["side"].to_numpy()[s]
     drop_left = stance.max(obliquity) - stride_mean
     drop_right = stride_mean - stance.min(obliquity)

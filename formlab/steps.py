@@ -38,6 +38,7 @@ import pandas as pd
 from scipy.signal import find_peaks
 
 from formlab.filters import lowpass
+from formlab.windows import Windows
 
 STEP_COLUMNS = ["t_ic_s", "t_fc_s", "bout", "activity", "stance_peak_g"]
 
@@ -217,12 +218,12 @@ class SideAssigner:
         i_mid = np.maximum((i0 + i1) // 2, i0 + 1)
         ml = lowpass(acc_level_g[:, 1], 10.0, sample_rate_hz)
         ml = ml - lowpass(ml, 1.0 / (4.0 * step_s), sample_rate_hz)  # drop drift below half the stride frequency
-        push = _unit_spread(-_window_means(ml, i0, i1))
+        push = _unit_spread(-Windows(i0, i1).mean(ml))
         roll = lowpass(gyr_dps[:, 0], 10.0, sample_rate_hz)
-        drop = _unit_spread(_window_means(roll - np.median(roll), i0, i_mid))
+        drop = _unit_spread(Windows(i0, i_mid).mean(roll - np.median(roll)))
         running = (contacts["activity"] == "running").to_numpy() if "activity" in contacts else np.ones(len(t_ic), bool)
         yaw = lowpass(gyr_dps[:, 2], 10.0, sample_rate_hz)
-        yaw_cue = _unit_spread(_window_means(yaw - np.median(yaw), i0, i1))
+        yaw_cue = _unit_spread(Windows(i0, i1).mean(yaw - np.median(yaw)))
         score = push + drop
         if running.sum() > 3:
             score = score + np.sign(np.dot(score[running], yaw_cue[running])) * yaw_cue
@@ -294,9 +295,3 @@ def _segments(phase: np.ndarray) -> list[tuple[int, int]]:
 def _unit_spread(cue: np.ndarray) -> np.ndarray:
     spread = np.median(np.abs(cue - np.median(cue))) * 1.4826
     return cue / spread if spread > 0 else np.zeros_like(cue)
-
-
-def _window_means(x: np.ndarray, i0: np.ndarray, i1: np.ndarray) -> np.ndarray:
-    csum = np.r_[0.0, np.cumsum(x)]
-    i1 = np.minimum(i1, x.size)
-    return (csum[i1] - csum[i0]) / np.maximum(i1 - i0, 1)
