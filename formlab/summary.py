@@ -128,7 +128,7 @@ def summarize(recording, calibration, bouts: pd.DataFrame, steps: pd.DataFrame, 
               notes: list[str]) -> dict:
     """SUMMARY.json as a dict (findings are filled by the rules layer)."""
     valid = steps[steps["valid"]]
-    m = side_medians(valid) if len(valid) else {k: None for k in side_medians(steps.iloc[:0])}
+    m = side_medians(valid)  # all None without valid steps
     running = bouts[bouts["activity"] == "running"]
     notes = list(notes)
     sides_known = (valid["side"] != "").mean() if len(valid) else 0.0
@@ -136,7 +136,7 @@ def summarize(recording, calibration, bouts: pd.DataFrame, steps: pd.DataFrame, 
         notes.append("the side of most steps could not be told (weak or inconsistent left/right cues): "
                      "per-side metrics are null")
 
-    step_length = _median(valid["speed_mps"] * valid["step_time_s"]) if "speed_mps" in valid else None
+    step_length = _median(valid["speed_mps"] * valid["step_time_s"])
     vo = m["vertical_oscillation_cm"]
     if step_length is None and len(valid):
         notes.append("treadmill speed unknown (--speed, or metadata treadmill_speed_mps or treadmill_speed_stages): "
