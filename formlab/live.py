@@ -115,22 +115,25 @@ class LiveAnalyzer:
         self.speed_mps = speed_mps
         self.calibration: Calibration | None = None
 
-    def _calibrate(self) -> None:
-        head = self.buffer.recording(blocks=self.buffer.head)
-        if head is None or head.duration_s < CALIBRATION_MIN_S:
-            return
-        bouts = segment(head)
-        if (bouts["activity"] == "running").any():
-            self.calibration = calibrate(head, bouts)
+    def _calibrate(self, window: Recording | None) -> None:
+        """From the first samples (standing start, then running); if the runner stood longer
+        than those hold, from the latest window once it holds running."""
+        for candidate in (self.buffer.recording(blocks=self.buffer.head), window):
+            if candidate is None or candidate.duration_s < CALIBRATION_MIN_S:
+                continue
+            bouts = segment(candidate)
+            if (bouts["activity"] == "running").any():
+                self.calibration = calibrate(candidate, bouts)
+                return
 
     def update(self) -> DashboardState:
         buf = self.buffer
         state = DashboardState(samples_received=buf.samples_received, samples_lost=buf.samples_lost, gaps=buf.gaps)
         if buf.last_arrival_s is not None:
             state.latency_s = time.monotonic() - buf.last_arrival_s
-        if self.calibration is None:
-            self._calibrate()
         window = buf.recording(last_s=RULES_WINDOW_S)
+        if self.calibration is None:
+            self._calibrate(window)
         if window is None:
             return state
         state.newest_t_s = float(window.t_s[-1])

@@ -22,8 +22,8 @@ def replayed(tmp_path_factory):
     buffer = RollingBuffer(metadata={"sample_rate_hz": "100"})
     analyzer = LiveAnalyzer(buffer)
     console = Console(file=io.StringIO(), record=True, width=100)
-    state = asyncio.run(run_dashboard(replay_blocks(str(path), 20.0, buffer.append), buffer, analyzer, console,
-                                      refresh_s=0.5))
+    asyncio.run(run_dashboard(replay_blocks(str(path), 20.0, buffer.append), buffer, analyzer, console,
+                              refresh_s=0.5))
     return res, buffer, analyzer.update(), console.export_text()
 
 
@@ -52,3 +52,18 @@ def test_loss_is_counted_exactly_from_the_sample_index():
     assert buffer.samples_received == 33
     assert buffer.samples_lost == 7
     assert buffer.gaps == 1
+
+
+def test_a_long_standing_start_still_gets_calibrated(tmp_path):
+    """The runner stands longer than the calibration head holds: the dashboard calibrates from
+    the latest window once running shows, instead of never."""
+    res = simulate(treadmill_params(Runner(cadence_spm=170), duration_s=40, standing_s=55, rate_hz=100.0), seed=2)
+    path = tmp_path / "late.csv"
+    write_recording(path, res.recording)
+    buffer = RollingBuffer(metadata={"sample_rate_hz": "100"})
+    analyzer = LiveAnalyzer(buffer)
+    console = Console(file=io.StringIO(), width=100)
+    asyncio.run(run_dashboard(replay_blocks(str(path), 40.0, buffer.append), buffer, analyzer, console, refresh_s=0.25))
+    state = analyzer.update()
+    assert analyzer.calibration is not None
+    assert state.metrics["cadence_spm"] == pytest.approx(170, abs=1.5)
