@@ -2,7 +2,6 @@
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from formlab.metrics import band_of, level_frame_acc_g, measure_steps, vertical_oscillation_cm
 from formlab.frames import G_MPS2
