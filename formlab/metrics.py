@@ -163,16 +163,15 @@ def measure_steps(t_s: np.ndarray, acc_body_g: np.ndarray, acc_level_g: np.ndarr
     t_mid = np.where(np.isfinite(t_fc), 0.5 * (t_ic + t_fc), t_ic)  # no toe-off: no stance metrics
     i_mid = np.maximum(np.searchsorted(t_s, t_mid), i_ic + 1)
 
-    level = acc_level_g
-    fwd = lowpass(level[:, 0], 20.0, fs)
     if k.size:
         steps.loc[k, "impact_g"] = Windows(i_ic[k], i_mid[k]).max(acc_body_g[:, 2])
         if braking_available:
+            fwd = lowpass(acc_level_g[:, 0], 20.0, fs)
             step_mean = Windows(i_ic[k], i_next[k]).mean(fwd)
             brake_w = Windows(i_ic[k], i_mid[k])
             decel = np.maximum(-(brake_w.take(fwd) - brake_w.spread(step_mean)), 0.0)
             steps.loc[k, "braking_mps"] = np.add.reduceat(decel, brake_w.starts) / fs * G_MPS2
-        steps.loc[k, "vertical_oscillation_cm"] = vertical_oscillation_cm(level[:, 2], fs, i_ic[k], i_next[k])
+        steps.loc[k, "vertical_oscillation_cm"] = vertical_oscillation_cm(acc_level_g[:, 2], fs, i_ic[k], i_next[k])
 
     if angles_deg is not None:
         _pelvis_per_step(steps, angles_deg, i_ic, i_next, t_s, t_fc, has_next, tilt_available)
