@@ -16,7 +16,8 @@ from formlab.calibration import BodySignals, Calibration, calibrate, to_body
 from formlab.metrics import level_frame_acc_g, measure_steps
 from formlab.recording import Recording
 from formlab.segmentation import segment
-from formlab.steps import SideAssigner, detect_contacts
+from formlab.sides import SideAssigner
+from formlab.steps import detect_contacts
 from formlab.summary import drift_windows, summarize
 from formlab.timebase import to_uniform
 from formlab.treadmill import speed_at, speed_stages

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from formlab.steps import RunningContactDetector, SideAssigner, detect_contacts
+from formlab.sides import SideAssigner
+from formlab.steps import RunningContactDetector, detect_contacts
 
 
 def half_sine_train(fs=200.0, step_s=0.35, contact_s=0.25, n_steps=30, t0=1.0):
