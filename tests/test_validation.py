@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from formlab.validation import (
     Detection, agreement, ankle_impacts, cadence_from_intervals, contacts_from_force, match_events,
-    null_metrics, windowed_cadence,
+    analysis_windowed_cadence, null_metrics, reference_windowed_cadence,
 )
 
 
@@ -56,11 +57,21 @@ def test_cadence_ignores_pauses_and_windows_need_coverage():
     assert cadence_from_intervals(intervals) == pytest.approx(60 / 0.35)
     assert cadence_from_intervals([0.7] * 10, steps_per_interval=2) == pytest.approx(60 / 0.35)
     events = np.concatenate([np.arange(0, 60, 0.4), np.arange(100, 110, 0.4)])
-    w = windowed_cadence(events, 30.0, 0.0, 120.0)
+    w = reference_windowed_cadence(events, 30.0, 0.0, 120.0)
     assert w.cadence_spm.iloc[0] == pytest.approx(150.0) and w.cadence_spm.iloc[1] == pytest.approx(150.0)
     assert w.cadence_spm.iloc[2:].isna().all()  # 10 s of steps do not cover a 30 s window
-    own = windowed_cadence([0.0, 0.5, 1.0, 1.5], 2.0, 0.0, 2.0, interval_s=[0.5, 0.5, 0.5, 0.5], min_fill=0.9)
-    assert own.cadence_spm.tolist() == pytest.approx([120.0])
+
+
+def test_analysis_window_cadence_is_the_products_median_stride():
+    # a hip sensor's alternating 0.34 / 0.42 s step times: the stride (0.76 s) gives 157.9 spm; a
+    # median single step time would give 141.6 or 174.6
+    step_s = np.tile([0.34, 0.42], 200)
+    t_ic = np.concatenate([[0.0], np.cumsum(step_s)[:-1]])
+    steps = pd.DataFrame({"t_ic_s": t_ic, "step_time_s": step_s})
+    w = analysis_windowed_cadence(steps, 30.0, 0.0, 150.0)
+    assert w.cadence_spm.iloc[:5].tolist() == pytest.approx([120 / 0.76] * 5)
+    sparse = analysis_windowed_cadence(steps.iloc[::4], 30.0, 0.0, 150.0)  # a quarter of the steps
+    assert sparse.cadence_spm.isna().all()
 
 
 def test_ankle_impacts_finds_one_peak_per_stride():
