@@ -7,13 +7,17 @@ from formlab.metrics import band_of, level_frame_acc_g, measure_steps, vertical_
 from formlab.frames import G_MPS2
 
 
+def _steps(t_first_s: float, step_s: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    t_ic = t_first_s + step_s * np.arange(n)
+    return t_ic, t_ic + step_s
+
+
 def test_vertical_oscillation_of_a_sinusoid_is_its_peak_to_peak():
     fs, step_s, amp_m = 200.0, 0.35, 0.04
     t = np.arange(0, 20, 1 / fs)
     w = 2 * np.pi / step_s
     acc_up_g = 1.0 - amp_m * w**2 * np.cos(w * t) / G_MPS2  # z = amp·cos(wt)
-    i0 = np.arange(0, t.size - int(step_s * fs), int(round(step_s * fs)))[:-1]
-    vo = vertical_oscillation_cm(acc_up_g, fs, i0, i0 + int(round(step_s * fs)))
+    vo = vertical_oscillation_cm(t, acc_up_g, fs, *_steps(1.0, step_s, 50))
     np.testing.assert_allclose(vo, 2 * amp_m * 100, rtol=0.01)
 
 
@@ -22,9 +26,25 @@ def test_vertical_oscillation_ignores_a_constant_accelerometer_offset():
     t = np.arange(0, 10, 1 / fs)
     w = 2 * np.pi / step_s
     acc = 1.03 - 0.05 * w**2 * np.cos(w * t) / G_MPS2  # 0.03 g offset: drift without control
-    n = int(round(step_s * fs))
-    i0 = np.arange(0, t.size - 2 * n, n)
-    np.testing.assert_allclose(vertical_oscillation_cm(acc, fs, i0, i0 + n), 10.0, rtol=0.02)
+    np.testing.assert_allclose(vertical_oscillation_cm(t, acc, fs, *_steps(0.5, step_s, 25)), 10.0, rtol=0.02)
+
+
+def test_vertical_oscillation_follows_a_stride_periodic_height():
+    """Unequal sides: the pelvis is 2 cm higher at every left contact than at the right ones, so a
+    step does not end at the height it started from; each step's truth is its own peak-to-peak.
+    Step of 0.3437 s at 104 Hz: contacts fall between samples."""
+    fs, step_s = 104.0, 0.3437
+    t = np.arange(0, 30, 1 / fs)
+    w = 2 * np.pi / step_s
+
+    def z_m(x):
+        return 0.04 * np.cos(w * x) + 0.01 * np.sin(w * x / 2)
+
+    acc_up_g = 1.0 + (-0.04 * w**2 * np.cos(w * t) - 0.01 * (w / 2) ** 2 * np.sin(w * t / 2)) / G_MPS2
+    t_ic, t_next = _steps(2.0, step_s, 70)
+    truth_cm = np.array([np.ptp(z_m(np.linspace(a, b, 2000))) for a, b in zip(t_ic, t_next)]) * 100
+    assert np.ptp(truth_cm) > 1.0  # the two sides differ by more than 1 cm
+    np.testing.assert_allclose(vertical_oscillation_cm(t, acc_up_g, fs, t_ic, t_next), truth_cm, atol=0.03)
 
 
 def test_braking_impact_and_contact_from_a_designed_stance():
