@@ -149,3 +149,27 @@ def test_gap_restarts_the_filter_without_losing_accuracy():
 def test_no_gyroscope_gives_none():
     s = synth_session(plan=(("standing", 3.0), ("running", 10.0)), gyro=False)
     assert _angles(s) is None
+
+
+def test_float32_inputs_give_the_quaternions_of_float64_rows():
+    """The filter is fed float32 arrays once (speed); Fusion computes in float32, so the result
+    must equal feeding it the float64 rows one call at a time."""
+    import imufusion
+
+    from formlab import orientation as o
+
+    s = synth_session(plan=(("standing", 2.0), ("running", 8.0)), rate_hz=200.0, R_sensor_from_body=MOUNT)
+    body = to_body(s.recording, calibrate(s.recording))
+    fast = o._run_filter(body.t_s, body.acc_g, body.gyr_dps, 200.0)
+    ahrs = imufusion.Ahrs()
+    ahrs.set_settings(imufusion.AhrsSettings(
+        sample_rate=200.0, convention=imufusion.CONVENTION_NWU, gain=o.GAIN, gyroscope_range=o.GYRO_RANGE_DPS,
+        acceleration_rejection=o.ACC_REJECTION_DEG, magnetic_rejection=0.0, rejection_timeout=o.REJECTION_TIMEOUT_S))
+    ahrs.skip_startup()
+    ahrs.set_quaternion(o._initial_quaternion_wxyz(body.acc_g, 200.0))
+    ahrs.set_sample_period(0.005)
+    slow = []
+    for g, f in zip(np.asarray(body.gyr_dps, float), np.asarray(body.acc_g, float)):
+        ahrs.update_no_magnetometer(g, f)
+        slow.append(ahrs.get_quaternion())
+    np.testing.assert_array_equal(fast, np.array(slow))
