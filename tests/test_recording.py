@@ -83,6 +83,9 @@ def test_gaps_are_reported_with_missing_samples(tmp_path):
         ("t_s,acc_x_g,acc_y_g,acc_z_g\n0,0,0,nan\n0.01,0,0,1\n", "rec.csv:2: value 'nan' in column 'acc_z_g' is not a finite number"),
         ("t_s,acc_x_g,acc_x_g,acc_y_g,acc_z_g\n0,0,0,0,1\n", "rec.csv:1: column 'acc_x_g' appears twice"),
         ("t_s,acc_x_g,acc_y_g,acc_z_g\n", "rec.csv:1: no samples after the header row"),
+        ("t_s,acc_x_g,acc_y_g,acc_z_g\n \t\r\n\n", "rec.csv:1: no samples after the header row"),
+        ("t_s,acc_x_g,acc_y_g,acc_z_g", "rec.csv:1: no samples after the header row"),
+        (" \r\n\t\n", "rec.csv: empty file"),
     ],
 )
 def test_bad_input_is_one_located_line(tmp_path, text, expected):
@@ -102,6 +105,21 @@ def test_missing_file_and_binary_file(tmp_path):
     p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")  # a picture, not a recording
     with pytest.raises(InputError, match=r"bin.csv:1: not UTF-8"):
         read_recording(p)
+
+
+def test_final_newlines_of_either_kind_are_not_samples(tmp_path):
+    rec = read_recording(_write(tmp_path, HEADER + _rows(5).replace("\n", "\r\n") + "\r\n\n"))
+    assert rec.n_samples == 5 and not rec.warnings
+
+
+def test_arrays_do_not_keep_the_parsed_table_alive(tmp_path):
+    """Each array owns its memory: a view into the parsed table would hold every column of it."""
+    text = "# sample_rate_hz: 100\n" + HEADER.rstrip("\n") + ",host_time_s\n" + "".join(
+        f"{k / 100:.2f},0,0,1,0.5,-0.25,0.125,{1000 + k / 100:.2f}\n" for k in range(10))
+    rec = read_recording(_write(tmp_path, text))
+    for x in (rec.t_s, rec.acc_g, rec.gyr_dps, rec.host_time_s):
+        assert x.base is None or x.base.size == x.size
+    np.testing.assert_allclose(rec.host_time_s, 1000 + np.arange(10) / 100)
 
 
 def test_truncated_final_line_is_dropped_with_warning(tmp_path):
