@@ -12,7 +12,12 @@ of vertical specific force, and contact is where the ground force is on:
 * **Toe-off**: the falling edge of the 8 Hz low-passed pulse at half its peak, extrapolated along
   its tangent to 0 g, shortened to the exact half-sine value (the tangent overshoots by 1.7 % of
   contact time). The sacral signal's low tail (soft tissue, pelvis rotation) lags the ground force;
-  the half-peak tangent of the smooth pulse does not.
+  the half-peak tangent of the smooth pulse does not. The 8 Hz filter itself widens a short pulse
+  more than a long one (the rule lands +14 ms late on a 100 ms half-sine, +2.5 ms on 190 ms,
+  −3 ms on 350 ms), which made a side with shorter contacts read longer than the other. This
+  widening is known from the model alone: the same rule is run once on ideal, isolated half-sine
+  pulses of 80–450 ms (:func:`_half_sine_toe_off_error_s`) and its error at the measured contact
+  time is taken off.
 
 On the force-treadmill reference (``validation.md``) this gives contact-time errors near those
 reported for the best sacral methods (Patoz et al. 2022: bias 13 ms, RMSE 20 ms).
@@ -24,6 +29,7 @@ each step by :class:`formlab.sides.SideAssigner`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -71,6 +77,44 @@ def _crossings(t_s: np.ndarray, y: np.ndarray, start: np.ndarray, stop: np.ndarr
     return np.where(found, t_cross, np.nan), np.where(found, slope, np.nan)
 
 
+def _tangent_toe_off_s(t_s: np.ndarray, envelope: np.ndarray, peaks: np.ndarray,
+                       hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Toe-off of each stance peak: the half-peak crossing of the falling ``envelope`` extrapolated
+    along its tangent to 0 g, shortened by the half-sine factor. Returns it and the slope there."""
+    half = 0.5 * envelope[peaks]
+    t_down, slope_down = _crossings(t_s, envelope, peaks, hi, half)
+    return t_down + HALF_SINE_TANGENT_FACTOR * half / -slope_down, slope_down
+
+
+MODEL_RATE_HZ = 1000.0
+"""Sample rate of the ideal half-sine pulses the filter widening is measured on."""
+
+
+@lru_cache(maxsize=8)
+def _half_sine_toe_off_error_s(envelope_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """Filter widening of the toe-off rule under the half-sine model (Morin et al. 2005).
+
+    Each ideal, isolated half-sine stance pulse of 80–450 ms (1 kHz, flight at 0 g) is low-passed at
+    ``envelope_hz`` as the data are and given to :func:`_tangent_toe_off_s`. Returns the contact
+    time that rule measures (from the true onset; increasing) and its toe-off error there, both in
+    seconds, so a measured contact time looks up the error to take off.
+    """
+    fs = MODEL_RATE_HZ
+    contact_s = np.arange(0.08, 0.4501, 0.01)
+    t_s = np.arange(0.0, 1.5, 1.0 / fs)
+    onset_s = 0.5
+    errors = []
+    for tc in contact_s:
+        u = (t_s - onset_s) / tc
+        pulse_g = np.where((u >= 0) & (u <= 1), 2.5 * np.sin(np.pi * np.clip(u, 0, 1)), 0.0)
+        envelope = lowpass(pulse_g, envelope_hz, fs)
+        peak = np.array([int(np.argmax(envelope))])
+        t_fc, _ = _tangent_toe_off_s(t_s, envelope, peak, np.array([t_s.size - 1]))
+        errors.append(t_fc[0] - onset_s - tc)
+    errors = np.asarray(errors)
+    return contact_s + errors, errors
+
+
 @dataclass
 class RunningContactDetector:
     """Stance pulses of vertical specific force → initial contact and toe-off (see module doc)."""
@@ -99,12 +143,13 @@ class RunningContactDetector:
         hi = np.minimum(peaks + reach, bounds[2:])
         half = 0.5 * envelope[peaks]
         t_up, _ = _crossings(t_s, envelope, peaks, lo, half)
-        t_down, slope_down = _crossings(t_s, envelope, peaks, hi, half)
-        t_fc = t_down + HALF_SINE_TANGENT_FACTOR * half / -slope_down
+        t_fc, slope_down = _tangent_toe_off_s(t_s, envelope, peaks, hi)
         i_up = np.minimum(np.searchsorted(t_s, np.nan_to_num(t_up)) + 1, onset.size - 1)
         level = np.minimum(self.onset_level_g, half)
         t_rise, slope_rise = _crossings(t_s, onset, i_up, lo, level)
         t_ic = t_rise - level / slope_rise
+        measured_s, widening_s = _half_sine_toe_off_error_s(self.envelope_hz)
+        t_fc = t_fc - np.interp(t_fc - t_ic, measured_s, widening_s)
         contact_s = t_fc - t_ic
         ok = (np.isfinite(t_up) & (slope_down < 0) & (slope_rise > 0)
               & (contact_s >= self.min_contact_s) & (contact_s <= self.max_contact_s))

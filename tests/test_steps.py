@@ -31,6 +31,16 @@ def test_half_sine_contacts_are_found_to_the_millisecond():
     assert np.median(np.diff(found["t_ic_s"])) == pytest.approx(0.35, abs=1e-3)
 
 
+@pytest.mark.parametrize("contact_s", [0.17, 0.30])
+def test_filter_widening_does_not_depend_on_contact_time(contact_s):
+    # the 8 Hz envelope widens a 170 ms pulse more than a 300 ms one (+4 ms vs -2.5 ms before
+    # the half-sine correction), which made the side with shorter contacts read longer
+    t, f, ics, fcs = half_sine_train(fs=500.0, contact_s=contact_s)
+    found = RunningContactDetector().detect(t, f, 500.0)
+    assert len(found) == len(ics)
+    np.testing.assert_allclose(found["t_fc_s"], fcs, atol=0.0015)
+
+
 def test_contacts_are_not_counted_across_a_long_gap():
     t, f, ics, _ = half_sine_train(n_steps=20)
     acc = np.column_stack([np.zeros_like(t), np.zeros_like(t), f])
