@@ -41,6 +41,20 @@ def test_filter_widening_does_not_depend_on_contact_time(contact_s):
     np.testing.assert_allclose(found["t_fc_s"], fcs, atol=0.0015)
 
 
+def test_a_toe_off_overshooting_a_short_flight_keeps_every_step():
+    # a late-stance push that outlasts the force (forward acceleration leaking into the vertical)
+    # into a 20 ms flight extrapolates the toe-off past the next onset: both steps stay
+    fs, step_s, contact_s = 200.0, 0.27, 0.25
+    t, f, ics, _ = half_sine_train(fs=fs, step_s=step_s, contact_s=contact_s)
+    for ic in ics:
+        v = (t - ic - contact_s + 0.06) / 0.10
+        inside = (v >= 0) & (v < 1)
+        f[inside] += 0.6 * np.sin(np.pi * v[inside])
+    found = RunningContactDetector().detect(t, f, fs)
+    assert len(found) == len(ics)
+    assert np.all(found["t_fc_s"].to_numpy()[:-1] <= found["t_ic_s"].to_numpy()[1:])
+
+
 def test_contacts_are_not_counted_across_a_long_gap():
     t, f, ics, _ = half_sine_train(n_steps=20)
     acc = np.column_stack([np.zeros_like(t), np.zeros_like(t), f])
