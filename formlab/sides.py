@@ -41,8 +41,14 @@ class SideAssigner:
         in running also the rise of pelvic obliquity in early stance (roll rate about forward:
         contralateral drop) and the yaw rate, whose phase within stance differs between walking
         and running (Novacheck 1998) and so is signed by its agreement with the other two.
-        Walking uses the push alone: on the walking reference (lowerback-walking-indip) it
-        labelled 84 steps right and none wrong, while adding roll or yaw made it worse. Without a gyroscope the pelvis-frame mediolateral signal mixes the push with
+        Walking adds to the push the pelvis yaw rate in the half step before contact (the late
+        swing of the contacting leg): its hip swings forward, so the pelvis turns toward the other
+        side (negative yaw rate about up before a left contact). McCamley et al. 2012 take the
+        same cue at initial contact; here it is averaged over the window so that the sign does
+        not hinge on one sample near the rotation's turning point. On the walking reference
+        (lowerback-walking-indip) it raised the labelled share of matched contacts from 70 % to
+        ~76 % with one error in ~117; the stance-phase roll and yaw of running made walking worse.
+        Without a gyroscope the pelvis-frame mediolateral signal mixes the push with
         gravity leaking in through pelvic drop (≈ sin 5° × 2.5 g, more than the push in running,
         and of opposite sign), so no evidence is given and sides stay unknown.
         """
@@ -66,6 +72,12 @@ class SideAssigner:
         score = push + drop
         if running.sum() > 3:
             score = score + np.sign(np.dot(score[running], yaw_cue[running])) * yaw_cue
+        walking = ~running
+        if walking.sum() > 1:
+            walk_step_s = float(np.median(np.diff(t_ic[walking])))
+            w0 = np.minimum(np.searchsorted(t_s, t_ic[walking] - 0.5 * walk_step_s), i0[walking] - 1)
+            yaw_walk = yaw - lowpass(yaw, 1.0 / (4.0 * walk_step_s), sample_rate_hz)  # drop turning, as for the push
+            push[walking] += _unit_spread(-Windows(np.maximum(w0, 0), i0[walking]).mean(yaw_walk))
         return np.where(running, score, push)
 
     def assign(self, contacts: pd.DataFrame, evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
