@@ -31,12 +31,14 @@ def test_half_sine_contacts_are_found_to_the_millisecond():
     assert np.median(np.diff(found["t_ic_s"])) == pytest.approx(0.35, abs=1e-3)
 
 
+@pytest.mark.parametrize("fraction", [0.5, 0.6, 0.7])
 @pytest.mark.parametrize("contact_s", [0.17, 0.30])
-def test_filter_widening_does_not_depend_on_contact_time(contact_s):
-    # the 8 Hz envelope widens a 170 ms pulse more than a 300 ms one (+4 ms vs -2.5 ms before
-    # the half-sine correction), which made the side with shorter contacts read longer
+def test_filter_widening_does_not_depend_on_contact_time(contact_s, fraction):
+    # the 8 Hz envelope widens a 170 ms pulse more than a 300 ms one (+4 ms vs -2.5 ms at half
+    # the peak before the half-sine correction), which made the side with shorter contacts read
+    # longer; the tangent factor and the correction hold at any point of the falling edge
     t, f, ics, fcs = half_sine_train(fs=500.0, contact_s=contact_s)
-    found = RunningContactDetector().detect(t, f, 500.0)
+    found = RunningContactDetector(toe_off_fraction=fraction).detect(t, f, 500.0)
     assert len(found) == len(ics)
     np.testing.assert_allclose(found["t_fc_s"], fcs, atol=0.0015)
 
