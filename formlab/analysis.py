@@ -105,8 +105,11 @@ def _pelvis_angles(body: BodySignals, grid_t_s: np.ndarray, notes: list[str]):
     angles = pelvis_angles(body)
     if angles is None:
         return None, None, False
-    grid = np.column_stack([np.interp(grid_t_s, angles["t_s"], angles[c])
-                            for c in ("tilt_deg", "obliquity_deg", "rotation_deg")])
+    columns = ("tilt_deg", "obliquity_deg", "rotation_deg")
+    if np.array_equal(grid_t_s, angles["t_s"].to_numpy()):  # no gaps: the grid is the samples
+        grid = angles[list(columns)].to_numpy()  # a read-only view of the frame's values, no copy
+    else:
+        grid = np.column_stack([np.interp(grid_t_s, angles["t_s"], angles[c]) for c in columns])
     tilt_available = bool(body.standing_found)
     if not tilt_available:
         notes.append("no standing moment found: pelvic tilt (relative to standing posture) is not available")

@@ -147,3 +147,29 @@ def test_a_recording_without_running_says_so():
     assert a.summary["running"]["steps"] == 0
     assert a.summary["metrics"]["cadence_spm"] is None
     assert any("no running" in n for n in a.summary["notes"])
+
+
+def test_pelvis_angles_on_the_grid_are_the_samples_or_their_interpolation():
+    """Gap-free: the grid angles are the angle samples themselves (shared, read-only); with a gap
+    they are interpolated onto the uniform grid."""
+    from types import SimpleNamespace
+
+    from formlab.analysis import _pelvis_angles
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    t_s = np.arange(n) / 100.0
+    acc_g = rng.normal(0.0, 0.05, (n, 3)) + [0.0, 0.0, 1.0]
+    gyr_dps = rng.normal(0.0, 5.0, (n, 3))
+    body = SimpleNamespace(t_s=t_s, acc_g=acc_g, gyr_dps=gyr_dps, sample_rate_hz=100.0, standing_found=True)
+    angles, grid, _ = _pelvis_angles(body, t_s, [])
+    cols = ["tilt_deg", "obliquity_deg", "rotation_deg"]
+    np.testing.assert_array_equal(grid, angles[cols].to_numpy())
+    assert not grid.flags.writeable
+    keep = np.r_[0:900, 920:n]  # a 0.2 s hole: interpolated, the filter keeps running
+    body_gap = SimpleNamespace(t_s=t_s[keep], acc_g=acc_g[keep], gyr_dps=gyr_dps[keep], sample_rate_hz=100.0,
+                               standing_found=True)
+    angles, grid, _ = _pelvis_angles(body_gap, t_s, [])
+    assert grid.shape == (n, 3)
+    for k, c in enumerate(cols):
+        np.testing.assert_array_equal(grid[:, k], np.interp(t_s, angles["t_s"], angles[c]))
