@@ -279,21 +279,26 @@ def _is_malformed_row(row: str, n_columns: int) -> bool:
 
 
 def _parse_values(raw: bytes, body_start: int, n_rows: int, columns: list[str], path: str,
-                  header_line: int) -> np.ndarray:
-    """Parse the numeric body fast (pandas C parser); locate any problem precisely on failure."""
+                  header_line: int) -> list[np.ndarray]:
+    """Parse the numeric body fast (pandas C parser) into one array per column; locate any problem
+    precisely on failure. Per column: ``frame.to_numpy()`` interleaved the chunks pandas parsed
+    into one more copy of the whole table (40 MB and ~35 ms per hour at 200 Hz)."""
     try:
         frame = pd.read_csv(
             io.BytesIO(raw), skiprows=header_line, nrows=n_rows, header=None, names=range(len(columns)),
             dtype=np.float64, engine="c", skip_blank_lines=False, na_filter=True, keep_default_na=False,
             na_values=[""], encoding="utf-8",
         )
-        values = frame.to_numpy()
-        if values.shape[0] != n_rows:
+        values = [frame[k].to_numpy() for k in range(len(columns))]
+        if frame.shape[0] != n_rows:
             raise ValueError("row count mismatch")
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
         _raise_first_bad_row(_body_lines(raw, body_start, n_rows, path, header_line), columns, path, header_line)
         raise  # pragma: no cover - _raise_first_bad_row always raises
-    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    finite = np.ones(n_rows, dtype=bool)
+    for column in values:
+        finite &= np.isfinite(column)
+    bad = np.flatnonzero(~finite)
     if bad.size:
         lines = _body_lines(raw, body_start, n_rows, path, header_line)
         _raise_first_bad_row(lines[bad[0]:], columns, path, header_line + int(bad[0]))
@@ -334,7 +339,7 @@ def _raise_first_bad_row(rows: list[str], columns: list[str], path: str, header_
 
 
 def _build_recording(values, columns, layout: _Layout, metadata, path, header_line, warnings) -> Recording:
-    t_s = values[:, layout.t_col].copy()  # a view would keep all the parsed columns alive
+    t_s = values[layout.t_col].copy()  # pandas' own arrays are read-only
     dt_s = np.diff(t_s)
     bad = np.flatnonzero(dt_s <= 0)
     if bad.size:
@@ -346,16 +351,18 @@ def _build_recording(values, columns, layout: _Layout, metadata, path, header_li
     arrays: dict[str, np.ndarray] = {}
     for kind, (idx, unit) in layout.sensors.items():
         scale = _UNIT_SCALE[kind][unit]
-        arrays[kind] = values[:, idx] if scale == 1.0 else values[:, idx] * scale  # fancy indexing copies
+        arrays[kind] = np.column_stack([values[i] for i in idx])
+        if scale != 1.0:
+            arrays[kind] *= scale
     _check_accelerometer_units(arrays["acc"], layout.sensors["acc"][1], columns, layout, path, header_line)
 
     sample_index = None
     if layout.sample_index_col is not None:
-        sample_index = values[:, layout.sample_index_col].astype(np.int64)
+        sample_index = values[layout.sample_index_col].astype(np.int64)
         back = np.flatnonzero(np.diff(sample_index) <= 0)
         if back.size:
             raise InputError(path, header_line + 2 + int(back[0]), "sample_index does not increase")
-    host_time_s = values[:, layout.host_time_col].copy() if layout.host_time_col is not None else None
+    host_time_s = values[layout.host_time_col].copy() if layout.host_time_col is not None else None
     rec = Recording(
         t_s=t_s, acc_g=arrays["acc"], gyr_dps=arrays.get("gyr"), mag_ut=arrays.get("mag"),
         sample_index=sample_index, host_time_s=host_time_s, metadata=metadata, path=path,
