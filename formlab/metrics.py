@@ -124,8 +124,9 @@ def vertical_oscillation_cm(t_s: np.ndarray, acc_up_g: np.ndarray, sample_rate_h
     gravity or scale offset, noise random walk) and leaves every stride-periodic component
     unchanged (Zijlstra & Hof 2003 periodicity constraint, applied per stride). The integrals are
     trapezoid rules; twice applied they read an oscillation low by (ω dt)² / 6 (0.5 % at 3 Hz
-    and 104 Hz), which the Euler–Maclaurin term −dt² a / 6 of the double integral restores. Extremes between samples are not
-    interpolated except at the two contacts, where the peak of a step may sit.
+    and 104 Hz), which the Euler–Maclaurin term −dt² a / 6 of the double integral restores.
+    Extremes between samples are not interpolated except at the two contacts, where the peak of
+    a step may sit.
     ``t_ic_s``/``t_next_s``: steps in time order; the local stride is the step plus half of each
     neighbouring step (twice the step at a bout's ends).
     """
