@@ -217,7 +217,8 @@ def measure_steps(t_s: np.ndarray, acc_body_g: np.ndarray, acc_level_g: np.ndarr
             brake_w = Windows(i_ic[k], i_mid[k])
             decel = np.maximum(-(brake_w.take(fwd) - brake_w.spread(step_mean)), 0.0)
             steps.loc[k, "braking_mps"] = np.add.reduceat(decel, brake_w.starts) / fs * G_MPS2
-        steps.loc[k, "vertical_oscillation_cm"] = vertical_oscillation_cm(t_s, acc_level_g[:, 2], fs, t_ic[k], t_ic[k + 1])
+        steps.loc[k, "vertical_oscillation_cm"] = vertical_oscillation_cm(t_s, acc_level_g[:, 2], fs,
+                                                                          t_ic[k], t_ic[k + 1])
 
     if angles_deg is not None:
         _pelvis_per_step(steps, angles_deg, i_ic, i_next, t_s, t_fc, has_next, tilt_available)

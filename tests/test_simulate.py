@@ -282,7 +282,8 @@ def test_the_oscillation_truth_is_the_height_the_recorded_acceleration_implies()
     run = _running(result)
     run = run[run.step_time_s.notna()]
     t_ic = run.t_ic_s.to_numpy()
-    vo_cm = vertical_oscillation_cm(rec.t_s, acc_world_g[:, 2], rec.sample_rate_hz, t_ic, t_ic + run.step_time_s.to_numpy())
+    vo_cm = vertical_oscillation_cm(rec.t_s, acc_world_g[:, 2], rec.sample_rate_hz, t_ic,
+                                    t_ic + run.step_time_s.to_numpy())
     truth = run.vertical_oscillation_cm.to_numpy()
     left = (run.side == "left").to_numpy()
     assert abs(np.median(truth[left]) - np.median(truth[~left])) > 0.3  # the sides really differ
