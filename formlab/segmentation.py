@@ -105,21 +105,23 @@ def _classify_frames(mag: np.ndarray, gyr_dps: np.ndarray | None, fs: float):
     hop = max(1, int(round(FRAME_S * fs)))
     frame_idx = np.arange(hop // 2, n, hop)
 
+    # moving means over every sample, everything after them only at the frame centres
     win = max(3, int(round(2.0 * fs)))
-    mean = ndimage.uniform_filter1d(mag, win, mode="nearest")
-    var = ndimage.uniform_filter1d(mag**2, win, mode="nearest") - mean**2
-    acc_std = np.sqrt(np.clip(var, 0.0, None))[frame_idx]
+    mag_sq = mag**2
+    mean = ndimage.uniform_filter1d(mag, win, mode="nearest")[frame_idx]
+    var = ndimage.uniform_filter1d(mag_sq, win, mode="nearest")[frame_idx] - mean**2
+    acc_std = np.sqrt(np.clip(var, 0.0, None))
     low_share = ndimage.uniform_filter1d((mag < LOW_FORCE_G).astype(float), win, mode="nearest")[frame_idx]
     high_share = ndimage.uniform_filter1d((mag > HIGH_FORCE_G).astype(float), win, mode="nearest")[frame_idx]
 
     short = max(3, int(round(1.0 * fs)))
-    m1 = ndimage.uniform_filter1d(mag, short, mode="nearest")
-    v1 = ndimage.uniform_filter1d(mag**2, short, mode="nearest") - m1**2
-    still = (np.sqrt(np.clip(v1, 0.0, None))[frame_idx] < STILL_ACC_STD_G) & (np.abs(m1[frame_idx] - 1.0) < 0.2)
+    m1 = ndimage.uniform_filter1d(mag, short, mode="nearest")[frame_idx]
+    v1 = ndimage.uniform_filter1d(mag_sq, short, mode="nearest")[frame_idx] - m1**2
+    still = (np.sqrt(np.clip(v1, 0.0, None)) < STILL_ACC_STD_G) & (np.abs(m1 - 1.0) < 0.2)
     if gyr_dps is not None:
-        gm = ndimage.uniform_filter1d(gyr_dps, short, axis=0, mode="nearest")
-        gv = ndimage.uniform_filter1d(gyr_dps**2, short, axis=0, mode="nearest") - gm**2
-        spread = np.sqrt(np.clip(gv, 0.0, None).sum(axis=1))[frame_idx]
+        gm = ndimage.uniform_filter1d(gyr_dps, short, axis=0, mode="nearest")[frame_idx]
+        gv = ndimage.uniform_filter1d(gyr_dps**2, short, axis=0, mode="nearest")[frame_idx] - gm**2
+        spread = np.sqrt(np.clip(gv, 0.0, None).sum(axis=1))
         still &= spread < STILL_GYR_SPREAD_DPS
 
     step_hz, periodicity, subharmonic = _step_frequency(mag, fs, frame_idx)
