@@ -25,10 +25,12 @@ periodic); the pelvis rotates about that point and the sensor sits on it or ``le
   scaled so that the whole stance impulse equals body weight × step time: over each step the
   vertical momentum is unchanged (periodic motion). Flight: zero force; quiet standing: 1 BW.
 * **Centre-of-mass vertical acceleration** ``a_z = g (F/BW − 1)``, integrated to velocity and
-  position. The integration constant is chosen so that the mean vertical velocity over every step
-  is zero (no drift of the runner up or down); in steady running this needs no correction at all,
-  at transitions (standing → running, parameter ramps) a smooth low-frequency velocity correction
-  is removed from the velocity and its derivative from the acceleration.
+  position. The integration constant is chosen so that the mean vertical velocity over every
+  stride (two consecutive steps) is zero (no drift of the runner up or down). Each stance's impulse
+  balances its own step, so in steady running this needs no correction, even when the left and
+  right stances differ (their step means differ, the stride mean does not); at transitions
+  (standing → running, parameter ramps) a smooth low-frequency velocity correction is removed from
+  the velocity and its derivative from the acceleration.
 * **Forward** (world horizontal, running direction): ``a_fwd = −A sin(2π u)`` over stance
   (``u`` = fraction of stance): braking in the first half, propulsion in the second, no net change
   of speed over a step (constant treadmill speed). ``A = π · braking_mps / Tc`` in the braking half,
@@ -126,6 +128,7 @@ from scipy.spatial.transform import Rotation
 from formlab.errors import InputError
 from formlab.frames import G_MPS2
 from formlab.recording import Recording
+from formlab.summary import stride_median
 
 SOURCE = "formlab simulate (synthetic)"
 ACTIVITIES = ("standing", "walking", "running")
@@ -459,14 +462,16 @@ def _wobble(steps, t, fs, params: SimParams) -> np.ndarray:
 
 
 def _vertical(foot, steps, t, fs, moving):
-    """Vertical acceleration (m/s²) and position (m) with zero mean velocity over each step."""
+    """Vertical acceleration (m/s²) and position (m) with zero mean velocity over each stride."""
     force_bw = foot["left"] + foot["right"]
     force_bw[~moving] = 1.0
     a_z = G_MPS2 * (force_bw - 1.0)
     v = np.concatenate([[0.0], np.cumsum((a_z[1:] + a_z[:-1]) / 2.0) / fs])
     centres, means = [], []
-    for s in steps:
-        i0, i1 = int(np.ceil(s.t_ic * fs)), int(np.ceil((s.t_ic + s.step_s) * fs))
+    for s, s_next in zip(steps[:-1], steps[1:]):
+        if s_next.bout != s.bout:
+            continue
+        i0, i1 = int(np.ceil(s.t_ic * fs)), int(np.ceil((s_next.t_ic + s_next.step_s) * fs))
         if i1 > i0:
             centres.append((i0 + i1 - 1) / 2.0 / fs)
             means.append(float(v[i0:i1].mean()))
@@ -730,7 +735,8 @@ def _median(series: pd.Series) -> float | None:
 
 
 def truth_summary(truth: pd.DataFrame, speed_mps: float | None = None) -> dict:
-    """SUMMARY.json-style metrics of the truth: medians over running steps (see module doc).
+    """SUMMARY.json-style metrics of the truth: medians over running steps (see module doc);
+    vertical oscillation with the analysis' own stride statistic (:func:`formlab.summary.stride_median`).
 
     Step length is belt speed × step time: ``speed_mps`` when given, else each step's own speed."""
     run = truth[truth["activity"] == "running"]
@@ -751,7 +757,7 @@ def truth_summary(truth: pd.DataFrame, speed_mps: float | None = None) -> dict:
                if contact["mean"] is not None else None)
     asym = (100.0 * abs(impact["right"] - impact["left"]) / impact["mean"]
             if impact["mean"] is not None else None)
-    oscillation = _median(run["vertical_oscillation_cm"])
+    oscillation = stride_median(run, "vertical_oscillation_cm")  # the analysis' own definition
     if speed_mps:
         step_length = speed_mps * float(step_time.median()) if len(step_time) else None
     else:  # speed stages: each step's own belt speed

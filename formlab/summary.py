@@ -1,7 +1,9 @@
 """From the steps table to SUMMARY.json (``spec/analysis-output.md``) and the drift windows.
 
 Every metric is the median over valid running steps (robust to the odd mis-detected step), per
-side where the metric has sides. A metric that the recording cannot give is ``None`` (JSON null)
+side where the metric has sides; cadence and vertical oscillation, which have no per-side value,
+are medians over strides (two consecutive steps), so a runner whose sides differ gets the middle
+of the two rather than one side's value. A metric that the recording cannot give is ``None`` (JSON null)
 and a note says why. Drift (fatigue) is the least-squares slope of window medians against time,
 per 10 minutes, over windows of ``window_s`` seconds (default 120 s) of running.
 """
@@ -39,20 +41,41 @@ def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _consecutive(steps: pd.DataFrame) -> np.ndarray:
+    """For each step but the last: does the next row follow it directly (same bout, no step missed)?"""
+    step_s = steps["step_time_s"].to_numpy(float)
+    t_ic = steps["t_ic_s"].to_numpy(float)
+    return np.isclose(t_ic[:-1] + step_s[:-1], t_ic[1:], atol=1e-6)
+
+
 def cadence_spm(steps: pd.DataFrame) -> float | None:
     """Steps per minute from the median stride (two consecutive steps): a median of single step
     times falls on one side's value when left and right step times differ."""
     step_s = steps["step_time_s"].to_numpy(float)
-    t_ic = steps["t_ic_s"].to_numpy(float)
     if step_s.size == 0:
         return None
-    consecutive = np.isclose(t_ic[:-1] + step_s[:-1], t_ic[1:], atol=1e-6)
-    stride_s = (step_s[:-1] + step_s[1:])[consecutive]
+    stride_s = (step_s[:-1] + step_s[1:])[_consecutive(steps)]
     stride_s = stride_s[np.isfinite(stride_s)]
     if stride_s.size:
         return 120.0 / float(np.median(stride_s))
     single = _median(step_s)
     return None if single is None else 60.0 / single
+
+
+def stride_median(steps: pd.DataFrame, column: str) -> float | None:
+    """Median over strides of the mean of two consecutive steps' ``column``.
+
+    A runner whose left and right steps differ (one stance longer or harder) gives two clusters of
+    per-step values; their plain median lands on one cluster or jumps across the gap as one or two
+    steps come or go (on the simulated grid: up to 2 cm of vertical oscillation from two steps).
+    Each stride holds one step of each side, so the median of stride means is the middle of the two
+    sides whether or not the sides are labelled. Without any consecutive pair: the plain median."""
+    values = steps[column].to_numpy(float)
+    if values.size < 2:
+        return _median(values)
+    pair_means = (0.5 * (values[:-1] + values[1:]))[_consecutive(steps)]
+    pair_means = pair_means[np.isfinite(pair_means)]
+    return float(np.median(pair_means)) if pair_means.size else _median(values)
 
 
 def side_medians(steps: pd.DataFrame) -> dict[str, float | None]:
@@ -70,7 +93,7 @@ def side_medians(steps: pd.DataFrame) -> dict[str, float | None]:
         "braking_mps": _median(steps["braking_mps"]),
         "braking_left_mps": _median(left["braking_mps"]),
         "braking_right_mps": _median(right["braking_mps"]),
-        "vertical_oscillation_cm": _median(steps["vertical_oscillation_cm"]),
+        "vertical_oscillation_cm": stride_median(steps, "vertical_oscillation_cm"),
         "pelvic_tilt_deg": _median(steps["pelvic_tilt_deg"]),
         "pelvic_tilt_range_deg": _mean(steps["pelvic_tilt_range_deg"]),
         "pelvic_drop_left_deg": _median(left["pelvic_drop_deg"]),
