@@ -29,6 +29,16 @@ of vertical specific force, and contact is where the ground force is on:
 On the force-treadmill reference (``validation.md``) this gives contact-time errors near those
 reported for the best sacral methods (Patoz et al. 2022: bias 13 ms, RMSE 20 ms).
 
+Tried on those trials and not used (pooled contact-time SD, 17.0 ms with the rules above): a
+least-squares half-sine fitted to each pulse (Morin et al. 2005), 21.5 ms and +25 ms bias (the
+rearfoot impact and the late tail are not half-sine); contact from the time above 1 g and the step
+time under the half-sine impulse model, 19–31 ms. Toe-off averaged with the end of propulsion (the
+forward channel falling from its late-stance maximum through its median flight level; Auvinet et
+al. 2002, Lee et al. 2010) gave 12.7 ms (16.3 and 7.9 ms on the two halves of the trials, nothing
+fitted) but +17 ms contact bias on the simulated grid: there the forward specific force is 0 g at
+toe-off and dips only in flight, while on the treadmill it is already −0.28 to −0.69 g at the
+force-plate toe-off (near its flight median). Which of the two is right decides whether to use it.
+
 Walking contacts are found by :class:`formlab.walking_contacts.WalkingContactDetector`; the side of
 each step by :class:`formlab.sides.SideAssigner`.
 """
