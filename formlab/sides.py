@@ -121,20 +121,26 @@ class SideAssigner:
 
 
 def _viterbi_phase(score: np.ndarray, switch_cost: float) -> np.ndarray:
-    """Best ±1 sequence maximising Σ phase·score minus ``switch_cost`` per change of phase."""
+    """Best ±1 sequence maximising Σ phase·score minus ``switch_cost`` per change of phase.
+
+    Two states, so the recursion runs on plain Python floats (numpy's per-element overhead on
+    2-element arrays made this loop ten times slower)."""
     n = score.size
-    total = np.array([score[0], -score[0]])  # best totals ending in phase +1 / -1
-    came_from = np.zeros((n, 2), dtype=np.int8)
+    values = score.tolist()
+    plus, minus = values[0], -values[0]  # best totals ending in phase +1 / -1
+    plus_from_minus = [False] * n  # did the best path into +1 at k come from -1?
+    minus_from_plus = [False] * n
     for k in range(1, n):
-        stay, switch = total, total[::-1] - switch_cost
-        came_from[k] = np.where(stay >= switch, [0, 1], [1, 0])
-        total = np.maximum(stay, switch) + np.array([score[k], -score[k]])
-    state = int(np.argmax(total))
-    path = np.empty(n, dtype=np.int8)
+        switch_in_plus, switch_in_minus = minus - switch_cost, plus - switch_cost
+        plus_from_minus[k] = switch_in_plus > plus
+        minus_from_plus[k] = switch_in_minus > minus
+        plus, minus = (max(plus, switch_in_plus) + values[k], max(minus, switch_in_minus) - values[k])
+    state_plus = plus >= minus
+    path = np.empty(n)
     for k in range(n - 1, -1, -1):
-        path[k] = state
-        state = int(came_from[k, state])
-    return np.where(path == 0, 1.0, -1.0)
+        path[k] = 1.0 if state_plus else -1.0
+        state_plus = not plus_from_minus[k] if state_plus else minus_from_plus[k]
+    return path
 
 
 def _segments(phase: np.ndarray) -> list[tuple[int, int]]:
