@@ -80,25 +80,30 @@ def stride_median(steps: pd.DataFrame, column: str) -> float | None:
 
 def side_medians(steps: pd.DataFrame) -> dict[str, float | None]:
     """Medians per side and the derived balance / asymmetry for one set of steps."""
-    left = steps[steps["side"] == "left"]
-    right = steps[steps["side"] == "right"]
+    side = steps["side"].to_numpy()
+    left, right = side == "left", side == "right"
+
+    def col(name: str) -> np.ndarray:
+        return steps[name].to_numpy(float)
+
+    contact, impact, braking, drop = col("contact_ms"), col("impact_g"), col("braking_mps"), col("pelvic_drop_deg")
     out: dict[str, float | None] = {
         "cadence_spm": cadence_spm(steps),
-        "contact_ms": _median(steps["contact_ms"]),
-        "contact_left_ms": _median(left["contact_ms"]),
-        "contact_right_ms": _median(right["contact_ms"]),
-        "impact_g": _median(steps["impact_g"]),
-        "impact_left_g": _median(left["impact_g"]),
-        "impact_right_g": _median(right["impact_g"]),
-        "braking_mps": _median(steps["braking_mps"]),
-        "braking_left_mps": _median(left["braking_mps"]),
-        "braking_right_mps": _median(right["braking_mps"]),
+        "contact_ms": _median(contact),
+        "contact_left_ms": _median(contact[left]),
+        "contact_right_ms": _median(contact[right]),
+        "impact_g": _median(impact),
+        "impact_left_g": _median(impact[left]),
+        "impact_right_g": _median(impact[right]),
+        "braking_mps": _median(braking),
+        "braking_left_mps": _median(braking[left]),
+        "braking_right_mps": _median(braking[right]),
         "vertical_oscillation_cm": stride_median(steps, "vertical_oscillation_cm"),
-        "pelvic_tilt_deg": _median(steps["pelvic_tilt_deg"]),
-        "pelvic_tilt_range_deg": _mean(steps["pelvic_tilt_range_deg"]),
-        "pelvic_drop_left_deg": _median(left["pelvic_drop_deg"]),
-        "pelvic_drop_right_deg": _median(right["pelvic_drop_deg"]),
-        "pelvic_rotation_range_deg": _mean(steps["pelvic_rotation_range_deg"]),
+        "pelvic_tilt_deg": _median(col("pelvic_tilt_deg")),
+        "pelvic_tilt_range_deg": _mean(col("pelvic_tilt_range_deg")),
+        "pelvic_drop_left_deg": _median(drop[left]),
+        "pelvic_drop_right_deg": _median(drop[right]),
+        "pelvic_rotation_range_deg": _mean(col("pelvic_rotation_range_deg")),
     }
     cl, cr = out["contact_left_ms"], out["contact_right_ms"]
     out["ground_contact_balance_left_pct"] = None if cl is None or cr is None else 100.0 * cl / (cl + cr)
@@ -126,9 +131,11 @@ def drift_windows(steps: pd.DataFrame, window_s: float = DRIFT_WINDOW_S) -> pd.D
     # equal windows of at least window_s (a short run gives one window): no remainder window
     # twice as long as the others diluting what changed at the end
     edges = np.linspace(t0, t1, max(1, int((t1 - t0) // window_s)) + 1)
+    valid = valid.sort_values("t_ic_s", kind="stable")
+    bounds = np.searchsorted(valid["t_ic_s"].to_numpy(float), edges, side="left")
     rows = []
-    for start, end in zip(edges[:-1], edges[1:]):
-        inside = valid[(valid["t_ic_s"] >= start) & (valid["t_ic_s"] < end)]
+    for start, end, a, b in zip(edges[:-1], edges[1:], bounds[:-1], bounds[1:]):
+        inside = valid.iloc[a:b]
         if len(inside) < 10:
             continue
         m = side_medians(inside)
