@@ -121,17 +121,18 @@ def _half_sine_toe_off_error_s(envelope_hz: float, fraction: float) -> tuple[np.
     """
     fs = MODEL_RATE_HZ
     contact_s = np.arange(0.08, 0.4501, 0.01)
-    t_s = np.arange(0.0, 1.5, 1.0 / fs)
-    onset_s = 0.5
-    errors = []
-    for tc in contact_s:
-        u = (t_s - onset_s) / tc
-        pulse_g = np.where((u >= 0) & (u <= 1), 2.5 * np.sin(np.pi * np.clip(u, 0, 1)), 0.0)
-        envelope = lowpass(pulse_g, envelope_hz, fs)
-        peak = np.array([int(np.argmax(envelope))])
-        t_fc, _ = _tangent_toe_off_s(t_s, envelope, peak, np.array([t_s.size - 1]), fraction)
-        errors.append(t_fc[0] - onset_s - tc)
-    errors = np.asarray(errors)
+    slot_s, onset_s = 1.5, 0.5  # one pulse per slot, flight before and after
+    t_slot = np.arange(0.0, slot_s, 1.0 / fs)
+    u = (t_slot[:, None] - onset_s) / contact_s[None, :]
+    pulses_g = np.where((u >= 0) & (u <= 1), 2.5 * np.sin(np.pi * np.clip(u, 0, 1)), 0.0)
+    envelopes = lowpass(pulses_g, envelope_hz, fs)  # each pulse (column) filtered on its own
+    # the slots end to end: one vectorised toe-off call for all pulses
+    n = t_slot.size
+    first = np.arange(contact_s.size) * n
+    t_s = (t_slot[None, :] + slot_s * np.arange(contact_s.size)[:, None]).ravel()
+    t_fc, _ = _tangent_toe_off_s(t_s, envelopes.T.ravel(), first + np.argmax(envelopes, axis=0),
+                                 first + n - 1, fraction)
+    errors = t_fc - (t_s[first] + onset_s) - contact_s
     return contact_s + errors, errors
 
 
