@@ -32,9 +32,11 @@ False). Obliquity is relative to the level pelvis of the standing posture (or th
 steps use it relative to the stride mean. Rotation (heading) has no absolute reference without a
 magnetometer: it is reported relative to its own 0.5 Hz low-pass, i.e. the within-stride yaw.
 
-The per-sample loop over ``imufusion`` is the only Python loop (imufusion 1.3 has no array API):
-about 1-1.3 µs per sample with float32 inputs, 0.7-0.9 s for an hour at 200 Hz; the rest is
-vectorised numpy quaternion algebra (``formlab.frames``).
+The loop over ``imufusion`` is the only Python loop (imufusion 1.3 has no array API): about
+0.9-1.6 µs per update with float32 inputs. From 200 Hz up it runs on blocks of samples at
+~100 Hz (:func:`_run_filter`), so an hour at 200 Hz costs 0.6-0.9 s instead of 1.2-1.6 s on
+this project's 2-core benchmark machine; the rest is vectorised numpy quaternion algebra
+(``formlab.frames``).
 
 Measured on the simulator (``formlab.simulate``, standing then running, random mounts, gyro bias
 ±3 °/s): the plain filter's mean running tilt is biased by +1.4 to +6.7°; with the drift
@@ -65,6 +67,7 @@ DRIFT_LOWPASS_HZ = 0.3
 DRIFT_CHUNK = 65536  # samples per chunk of the drift correction's rotation maths
 ROTATION_HIGHPASS_HZ = 0.5
 GAP_RESTART_S = 0.25
+FILTER_RATE_HZ = 100.0  # the AHRS runs at rate // this blocks of samples (see _run_filter)
 _IDENTITY_WXYZ = np.array([1.0, 0.0, 0.0, 0.0])
 
 
@@ -124,11 +127,19 @@ def _initial_quaternion_wxyz(acc_g: np.ndarray, fs: float) -> np.ndarray:
 
 
 def _run_filter(t_s, acc_g, gyr_dps, fs) -> np.ndarray:
-    """Fusion AHRS over one gap-free segment; returns quaternions (n, 4) scalar first."""
+    """Fusion AHRS over one gap-free segment; returns quaternions (n, 4) scalar first.
+
+    At ``2 × FILTER_RATE_HZ`` and above the filter runs on block means of ``k = rate // FILTER_RATE_HZ``
+    samples (the mean rate over the block is the exact rotation rate for a constant rate, and the
+    pelvis turns at under 10 Hz) and its orientation at each block end is interpolated to every
+    sample (:func:`_to_samples`). On 200 Hz grid sessions this changed per-step tilt and drop by at
+    most a few hundredths of a degree (``docs/validation.md``) and halves the cost of the loop.
+    """
     ahrs = imufusion.Ahrs()
+    k = max(1, int(fs // FILTER_RATE_HZ))
     ahrs.set_settings(
         imufusion.AhrsSettings(
-            sample_rate=fs,
+            sample_rate=fs / k,
             convention=imufusion.CONVENTION_NWU,
             gain=GAIN,
             gyroscope_range=GYRO_RANGE_DPS,
@@ -138,27 +149,47 @@ def _run_filter(t_s, acc_g, gyr_dps, fs) -> np.ndarray:
         )
     )
     ahrs.skip_startup()
-    ahrs.set_quaternion(_initial_quaternion_wxyz(acc_g, fs))
+    q_start = _initial_quaternion_wxyz(acc_g, fs)
+    ahrs.set_quaternion(q_start)
     nominal = 1.0 / fs
     dt = np.diff(t_s, prepend=t_s[0] - nominal)
     # runs of samples with the same period (within 1 %): short packet losses change it
     breaks = np.flatnonzero(np.abs(np.diff(dt)) > 0.01 * nominal) + 1
     edges = np.concatenate([[0], breaks, [t_s.size]])
+    # blocks of k samples within each run (a shorter block at its end); one filter update each
+    starts = np.concatenate([np.arange(a, b, k) for a, b in zip(edges[:-1], edges[1:])])
+    counts = [len(range(a, b, k)) for a, b in zip(edges[:-1], edges[1:])]
+    ends = np.minimum(starts + k, np.repeat(edges[1:], counts))
     # Fusion computes in float32 and its wrapper converted every float64 row on each call; one
     # conversion up front gives the same quaternions bit for bit and halves the cost of a call
-    gyr = np.ascontiguousarray(gyr_dps, dtype=np.float32)
-    acc = np.ascontiguousarray(acc_g, dtype=np.float32)
+    gyr = np.ascontiguousarray(np.add.reduceat(gyr_dps, starts, axis=0) / (ends - starts)[:, None], dtype=np.float32)
+    acc = np.ascontiguousarray(np.add.reduceat(acc_g, starts, axis=0) / (ends - starts)[:, None], dtype=np.float32)
+    period = dt[np.repeat(edges[:-1], counts)] * (ends - starts)  # each run's own period
     update = ahrs.update_no_magnetometer
     quaternion = ahrs.get_quaternion
-    quats = np.empty((t_s.size, 4))  # preallocated: a list of 720k small arrays held ~90 MB more
-    i = 0
-    for a, b in zip(edges[:-1], edges[1:]):
-        ahrs.set_sample_period(float(dt[a]))
-        for g, f in zip(gyr[a:b], acc[a:b]):
-            update(g, f)
-            quats[i] = quaternion()
-            i += 1
-    return quats
+    quats = np.empty((starts.size, 4))  # preallocated: a list of small arrays held ~90 MB more
+    period_now = None
+    for i, (g, f, p) in enumerate(zip(gyr, acc, period.tolist())):
+        if p != period_now:
+            ahrs.set_sample_period(p)
+            period_now = p
+        update(g, f)
+        quats[i] = quaternion()
+    if k == 1:
+        return quats
+    return _to_samples(t_s, t_s[ends - 1], quats, t_s[0] - nominal, q_start)
+
+
+def _to_samples(t_s, t_knots_s, quats_wxyz, t_start_s, q_start_wxyz) -> np.ndarray:
+    """Quaternions at the knots (after the start orientation) interpolated to every sample:
+    component-wise between neighbours made sign-consistent, then normalised (for rotations a
+    few tenths of a degree apart this equals slerp to well below 0.001°)."""
+    knots_t = np.concatenate([[t_start_s], t_knots_s])
+    knots_q = np.vstack([q_start_wxyz, quats_wxyz])
+    flips = np.sign(np.einsum("ij,ij->i", knots_q[1:], knots_q[:-1]))
+    knots_q[1:] *= np.cumprod(np.where(flips == 0, 1.0, flips))[:, None]
+    out = np.column_stack([np.interp(t_s, knots_t, knots_q[:, c]) for c in range(4)])
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
 def _drift_corrected(quat_wxyz, acc_g, segments, fs) -> np.ndarray:

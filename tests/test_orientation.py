@@ -151,28 +151,64 @@ def test_no_gyroscope_gives_none():
     assert _angles(s) is None
 
 
-def test_float32_inputs_give_the_quaternions_of_float64_rows():
-    """The filter is fed float32 arrays once (speed); Fusion computes in float32, so the result
-    must equal feeding it the float64 rows one call at a time."""
+def _full_rate_quaternions(body, rate_hz):
+    """The filter fed every float64 row, one call each, at the full rate."""
     import imufusion
 
     from formlab import orientation as o
 
-    s = synth_session(plan=(("standing", 2.0), ("running", 8.0)), rate_hz=200.0, R_sensor_from_body=MOUNT)
-    body = to_body(s.recording, calibrate(s.recording))
-    fast = o._run_filter(body.t_s, body.acc_g, body.gyr_dps, 200.0)
     ahrs = imufusion.Ahrs()
     ahrs.set_settings(imufusion.AhrsSettings(
-        sample_rate=200.0, convention=imufusion.CONVENTION_NWU, gain=o.GAIN, gyroscope_range=o.GYRO_RANGE_DPS,
+        sample_rate=rate_hz, convention=imufusion.CONVENTION_NWU, gain=o.GAIN, gyroscope_range=o.GYRO_RANGE_DPS,
         acceleration_rejection=o.ACC_REJECTION_DEG, magnetic_rejection=0.0, rejection_timeout=o.REJECTION_TIMEOUT_S))
     ahrs.skip_startup()
-    ahrs.set_quaternion(o._initial_quaternion_wxyz(body.acc_g, 200.0))
-    ahrs.set_sample_period(0.005)
-    slow = []
+    ahrs.set_quaternion(o._initial_quaternion_wxyz(body.acc_g, rate_hz))
+    ahrs.set_sample_period(1.0 / rate_hz)
+    out = []
     for g, f in zip(np.asarray(body.gyr_dps, float), np.asarray(body.acc_g, float)):
         ahrs.update_no_magnetometer(g, f)
-        slow.append(ahrs.get_quaternion())
-    np.testing.assert_array_equal(fast, np.array(slow))
+        out.append(ahrs.get_quaternion())
+    return np.array(out)
+
+
+def test_float32_inputs_give_the_quaternions_of_float64_rows():
+    """The filter is fed float32 arrays once (speed); Fusion computes in float32, so at a rate
+    that needs no blocks the result must equal feeding it the float64 rows one call at a time."""
+    from formlab import orientation as o
+
+    s = synth_session(plan=(("standing", 2.0), ("running", 8.0)), rate_hz=100.0, R_sensor_from_body=MOUNT)
+    body = to_body(s.recording, calibrate(s.recording))
+    fast = o._run_filter(body.t_s, body.acc_g, body.gyr_dps, 100.0)
+    np.testing.assert_array_equal(fast, _full_rate_quaternions(body, 100.0))
+
+
+def test_block_filter_at_200_hz_follows_the_full_rate_filter(monkeypatch):
+    """At 200 Hz the filter runs on means of sample pairs and is interpolated back: the pelvis
+    angles (drift-corrected, as steps use them) stay within 0.1° of the full-rate filter's."""
+    from formlab import orientation as o
+
+    s = synth_session(plan=(("standing", 2.0), ("running", 8.0)), rate_hz=200.0, R_sensor_from_body=MOUNT)
+    body = to_body(s.recording, calibrate(s.recording))
+    blocks = o.pelvis_angles(body)
+    monkeypatch.setattr(o, "FILTER_RATE_HZ", 1000.0)  # k = 1: every sample
+    full = o.pelvis_angles(body)
+    columns = ["tilt_deg", "obliquity_deg", "rotation_deg"]
+    assert np.abs(blocks[columns].to_numpy() - full[columns].to_numpy()).max() < 0.1
+
+
+def test_quaternions_interpolated_between_knots():
+    """A steady turn about up sampled at knots every 10 ms: samples between them get the angle in
+    between, and a knot's sign flip (the same rotation) does not disturb it."""
+    from formlab import orientation as o
+
+    knots_t = np.arange(1, 11) * 0.01
+    yaw = np.deg2rad(30.0) * knots_t  # 30°/s
+    q = np.column_stack([np.cos(yaw / 2), np.zeros(10), np.zeros(10), np.sin(yaw / 2)])
+    q[4] *= -1.0
+    t = np.arange(0, 101) * 0.001
+    out = o._to_samples(t, knots_t, q, 0.0, np.array([1.0, 0.0, 0.0, 0.0]))
+    got = np.rad2deg(2 * np.arctan2(out[:, 3], out[:, 0]))
+    np.testing.assert_allclose(got, 30.0 * t, atol=1e-6)
 
 
 def test_drift_correction_makes_the_mean_specific_force_vertical():
