@@ -168,13 +168,14 @@ def _run_filter(t_s, acc_g, gyr_dps, fs) -> np.ndarray:
     update = ahrs.update_no_magnetometer
     quaternion = ahrs.get_quaternion
     quats = np.empty((starts.size, 4))  # preallocated: a list of small arrays held ~90 MB more
-    period_now = None
-    for i, (g, f, p) in enumerate(zip(gyr, acc, period.tolist())):
-        if p != period_now:
-            ahrs.set_sample_period(p)
-            period_now = p
-        update(g, f)
-        quats[i] = quaternion()
+    group_edges = np.concatenate([[0], np.flatnonzero(np.diff(period)) + 1, [period.size]])
+    i = 0
+    for a, b in zip(group_edges[:-1].tolist(), group_edges[1:].tolist()):  # blocks of one period
+        ahrs.set_sample_period(float(period[a]))
+        for g, f in zip(gyr[a:b], acc[a:b]):
+            update(g, f)
+            quats[i] = quaternion()
+            i += 1
     if k == 1:
         return quats
     return _to_samples(t_s, t_s[ends - 1], quats, t_s[0] - nominal, q_start)
