@@ -25,7 +25,7 @@ class SideAssigner:
 
     ``min_agreement``: share of steps in a run whose own evidence must agree with the chosen
     parity; below it the run's sides stay unknown. ``max_step_ratio``: a step interval longer
-    than this many times the run's median breaks alternation (a missed step, a stop).
+    than this many times its bout's median breaks alternation (a missed step, a stop).
     """
 
     min_agreement: float = 0.7
@@ -114,8 +114,11 @@ class SideAssigner:
         if len(t_ic) < 2:
             return [(0, len(t_ic))]
         dt = np.diff(t_ic)
-        typical = np.median(dt)
-        breaks = (bout[1:] != bout[:-1]) | (dt > self.max_step_ratio * typical) | (dt < typical / self.max_step_ratio)
+        same_bout = bout[1:] == bout[:-1]
+        # each bout's own typical step: walking and running steps differ by more than the ratio
+        typical = pd.Series(dt[same_bout]).groupby(bout[1:][same_bout]).median()
+        typical = typical.reindex(bout[1:]).to_numpy()
+        breaks = ~same_bout | (dt > self.max_step_ratio * typical) | (dt < typical / self.max_step_ratio)
         cut = np.r_[0, np.flatnonzero(breaks) + 1, len(t_ic)]
         return list(zip(cut[:-1], cut[1:]))
 

@@ -124,3 +124,16 @@ def test_a_phase_slip_inside_a_regular_run_is_followed():
     side, conf = SideAssigner().assign(contacts, evidence)
     assert list(side) == list(truth)
     assert conf[0] == pytest.approx(11 / 12) and conf[-1] == pytest.approx(11 / 12)
+
+
+def test_walking_and_running_bouts_each_alternate_at_their_own_step_time():
+    # a short walk (0.55 s steps) before a longer run (0.35 s steps): the walking steps are more
+    # than 1.5 x the recording's median step apart, yet each bout keeps its own alternation
+    walk = _contacts(12, step_s=0.55)
+    run = _contacts(40, step_s=0.35, bout=np.ones(40, int))
+    run["t_ic_s"] += 20.0
+    contacts = pd.concat([walk, run], ignore_index=True)
+    evidence = np.where(np.arange(len(contacts)) % 2 == 0, 1.0, -1.0)
+    side, _ = SideAssigner().assign(contacts, evidence)
+    assert list(side[:4]) == ["left", "right", "left", "right"]
+    assert (side != "").all()
