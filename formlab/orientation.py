@@ -46,6 +46,9 @@ contralateral drop within 0.25°.
 
 from __future__ import annotations
 
+from itertools import repeat, starmap
+from operator import itemgetter
+
 import imufusion
 import numpy as np
 import pandas as pd
@@ -165,20 +168,29 @@ def _run_filter(t_s, acc_g, gyr_dps, fs) -> np.ndarray:
     gyr = np.ascontiguousarray(np.add.reduceat(gyr_dps, starts, axis=0) / (ends - starts)[:, None], dtype=np.float32)
     acc = np.ascontiguousarray(np.add.reduceat(acc_g, starts, axis=0) / (ends - starts)[:, None], dtype=np.float32)
     period = dt[np.repeat(edges[:-1], counts)] * (ends - starts)  # each run's own period
-    update = ahrs.update_no_magnetometer
-    quaternion = ahrs.get_quaternion
-    quats = np.empty((starts.size, 4))  # preallocated: a list of small arrays held ~90 MB more
+    quats = np.empty((starts.size, 4))
     group_edges = np.concatenate([[0], np.flatnonzero(np.diff(period)) + 1, [period.size]])
-    i = 0
     for a, b in zip(group_edges[:-1].tolist(), group_edges[1:].tolist()):  # blocks of one period
         ahrs.set_sample_period(float(period[a]))
-        for g, f in zip(gyr[a:b], acc[a:b]):
-            update(g, f)
-            quats[i] = quaternion()
-            i += 1
+        quats[a:b] = _filter_quaternions(ahrs, gyr[a:b], acc[a:b])
     if k == 1:
         return quats
     return _to_samples(t_s, t_s[ends - 1], quats, t_s[0] - nominal, q_start)
+
+
+def _filter_quaternions(ahrs, gyr_dps: np.ndarray, acc_g: np.ndarray) -> np.ndarray:
+    """One filter update per row of the float32 arrays; the quaternion (n, 4) after each.
+
+    The per-row loop runs in C: ``zip`` pulls an update (``map``) and then a ``get_quaternion``
+    call (``starmap`` over empty argument tuples) for every row, and ``numpy.fromiter`` copies
+    each quaternion into one preallocated array. The same calls in the same order as a Python
+    ``for`` loop, so the same quaternions bit for bit, without the interpreter's per-row work
+    (about a third of the filter's time) and without a list of small arrays (~90 MB an hour).
+    """
+    updates = map(ahrs.update_no_magnetometer, gyr_dps, acc_g)
+    quaternions = starmap(ahrs.get_quaternion, repeat(()))
+    after_each = map(itemgetter(1), zip(updates, quaternions))
+    return np.fromiter(after_each, dtype=np.dtype((np.float32, 4)), count=gyr_dps.shape[0])
 
 
 def _to_samples(t_s, t_knots_s, quats_wxyz, t_start_s, q_start_wxyz) -> np.ndarray:
