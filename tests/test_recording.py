@@ -122,6 +122,31 @@ def test_arrays_do_not_keep_the_parsed_table_alive(tmp_path):
     np.testing.assert_allclose(rec.host_time_s, 1000 + np.arange(10) / 100)
 
 
+def _numbered_rows(n):
+    return "".join(f"{k / 100:.2f},{k % 7 / 10},{k % 5 / 10},1.0,{k % 3},0.25,{-k % 11}\n" for k in range(n))
+
+
+def test_parsing_in_two_halves_reads_the_same_numbers(tmp_path, monkeypatch):
+    text = "# sample_rate_hz: 100\n" + HEADER + _numbered_rows(101) + "1.01,0,0,1."  # + a truncated line
+    whole = read_recording(_write(tmp_path, text))
+    monkeypatch.setattr("formlab.recording.PARALLEL_MIN_ROWS", 10)
+    halves = read_recording(_write(tmp_path, text))
+    assert halves.n_samples == whole.n_samples == 101 and halves.warnings == whole.warnings
+    for a, b in ((whole.t_s, halves.t_s), (whole.acc_g, halves.acc_g), (whole.gyr_dps, halves.gyr_dps)):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(halves.gyr_dps[:, 2], -np.arange(101) % 11)
+
+
+@pytest.mark.parametrize("bad_row, problem", [(25, "non-numeric value 'x'"), (80, "non-numeric value 'x'"),
+                                              (80, "empty line inside the samples")])
+def test_a_problem_in_either_half_is_located(tmp_path, monkeypatch, bad_row, problem):
+    monkeypatch.setattr("formlab.recording.PARALLEL_MIN_ROWS", 10)
+    rows = _numbered_rows(100).splitlines(keepends=True)
+    rows[bad_row] = "\n" if problem.startswith("empty") else rows[bad_row].replace(",1.0,", ",x,")
+    message, p = _error(tmp_path, "# sample_rate_hz: 100\n" + HEADER + "".join(rows))
+    assert message.startswith(f"{p}:{bad_row + 3}: {problem}")
+
+
 def test_truncated_final_line_is_dropped_with_warning(tmp_path):
     text = HEADER + _rows(5) + "0.050000,0.0,0.0,1."  # cut mid-write, no newline
     rec = read_recording(_write(tmp_path, text))
