@@ -32,11 +32,11 @@ False). Obliquity is relative to the level pelvis of the standing posture (or th
 steps use it relative to the stride mean. Rotation (heading) has no absolute reference without a
 magnetometer: it is reported relative to its own 0.5 Hz low-pass, i.e. the within-stride yaw.
 
-The loop over ``imufusion`` is the only Python loop (imufusion 1.3 has no array API): about
-0.9-1.6 µs per update with float32 inputs. From 200 Hz up it runs on blocks of samples at
-~100 Hz (:func:`_run_filter`), so an hour at 200 Hz costs 0.6-0.9 s instead of 1.2-1.6 s on
-this project's 2-core benchmark machine; the rest is vectorised numpy quaternion algebra
-(``formlab.frames``).
+The loop over ``imufusion`` is the only per-sample loop (imufusion 1.3 has no array API); it
+runs in C (:func:`_filter_quaternions`), about 0.8 µs per update with float32 inputs. From 200 Hz
+up it runs on blocks of samples at ~100 Hz (:func:`_run_filter`), so an hour at 200 Hz costs
+about 0.3 s of filter updates on this project's 2-core benchmark machine; the rest is vectorised
+numpy quaternion algebra (``formlab.frames``).
 
 Measured on the simulator (``formlab.simulate``, standing then running, random mounts, gyro bias
 ±3 °/s): the plain filter's mean running tilt is biased by +1.4 to +6.7°; with the drift
