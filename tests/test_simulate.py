@@ -56,8 +56,13 @@ def test_forward_speed_change_over_a_step_is_zero_and_braking_matches():
     for r in _running(result).itertuples():
         step = fwd[_window(t_s, r.t_ic_s, r.t_ic_s + r.step_time_s)] * G_MPS2
         assert step.sum() * dt == pytest.approx(0.0, abs=0.01)
-        flight = fwd[_window(t_s, r.t_fc_s + 0.01, r.t_ic_s + r.step_time_s - 0.01)]
-        assert flight.mean() < -0.6 * FLAT.flight_fwd_g  # the pelvis slows in flight (sine mean 2/π)
+        # the swing leg's recoil: a sine lobe from 40 ms before toe-off, deepest 20 ms after it
+        lead_s, peak_s = FLAT.recoil_lead_ms / 1000, FLAT.recoil_peak_ms / 1000
+        assert np.interp(r.t_fc_s, t_s, fwd) == pytest.approx(
+            -FLAT.recoil_fwd_g * np.sin(np.pi * lead_s / (2 * (lead_s + peak_s))), abs=0.04)  # kink filtered
+        flight = _window(t_s, r.t_fc_s, r.t_ic_s + r.step_time_s)
+        assert t_s[flight][np.argmin(fwd[flight])] == pytest.approx(r.t_fc_s + peak_s, abs=0.006)
+        assert fwd[flight].min() == pytest.approx(-FLAT.recoil_fwd_g, abs=0.02)
         # smooth braking + the backward impact spike (sin² bump: impulse = amplitude × width / 2)
         assert r.braking_mps == pytest.approx(0.2 + FLAT.impact_fwd_ratio * 2.0 * G_MPS2 * 0.030 / 2, rel=0.01)
 
