@@ -66,7 +66,7 @@ def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None
 
     report("steps")
     contacts = detect_contacts(uniform.t_s, uniform.acc_g, uniform.sample_rate_hz, uniform.valid, bouts,
-                               activities=("running", "walking"))
+                               activities=("running", "walking"), forward_known=calibration.forward_found)
     if not (bouts["activity"] == "running").any():
         notes.append("no running found in this recording: nothing to measure")
     acc_level_g = level_frame_acc_g(uniform.acc_g, angles_grid)

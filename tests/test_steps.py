@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from formlab.filters import lowpass
 from formlab.sides import SideAssigner
 from formlab.steps import RunningContactDetector, detect_contacts
 
@@ -55,6 +56,66 @@ def test_a_toe_off_overshooting_a_short_flight_keeps_every_step():
     found = RunningContactDetector().detect(t, f, fs)
     assert len(found) == len(ics)
     assert np.all(found["t_fc_s"].to_numpy()[:-1] <= found["t_ic_s"].to_numpy()[1:])
+
+
+def forward_recoil(t, ics, contact_s, step_s, drop_after_s):
+    """Forward specific force: propulsion (+0.5 g) from mid-stance, falling ``drop_after_s`` after
+    toe-off to the recoil (-0.5 g) until the next contact."""
+    fwd = np.zeros_like(t)
+    for ic in ics:
+        fwd[(t >= ic + contact_s / 2) & (t < ic + contact_s + drop_after_s)] = 0.5
+        fwd[(t >= ic + contact_s + drop_after_s) & (t < ic + step_s)] = -0.5
+    return fwd
+
+
+def _end_of_propulsion_loop(t, fwd_g, t_ic, t_fc):
+    """The end-of-propulsion rule written plainly, one contact at a time."""
+    out = np.full(t_ic.size, np.nan)
+    for k in range(t_ic.size - 1):
+        a, b = np.searchsorted(t, 0.5 * (t_ic[k] + t_fc[k])), np.searchsorted(t, t_fc[k])
+        c = np.searchsorted(t, t_ic[k + 1])
+        i_max = a + np.argmax(fwd_g[a:b + 1])
+        level = fwd_g[b:c].mean()
+        j = i_max + np.flatnonzero(fwd_g[i_max:c] < level)[0]
+        out[k] = t[j - 1] + (level - fwd_g[j - 1]) / (fwd_g[j] - fwd_g[j - 1]) * (t[j] - t[j - 1])
+    return out
+
+
+def test_end_of_propulsion_matches_the_plain_rule():
+    rng = np.random.default_rng(4)
+    t, f, ics, fcs = half_sine_train(n_steps=12)
+    fwd = forward_recoil(t, ics, 0.25, 0.35, 0.01) + rng.normal(0, 0.05, t.size)
+    t_ic, t_fc = ics + rng.uniform(-0.01, 0.01, ics.size), fcs + rng.uniform(-0.02, 0.02, ics.size)
+    got = RunningContactDetector._end_of_propulsion_s(t, fwd, t_ic, t_fc)
+    np.testing.assert_allclose(got, _end_of_propulsion_loop(t, fwd, t_ic, t_fc), rtol=0, atol=1e-12)
+    assert np.isnan(got[-1]) and np.isfinite(got[:-1]).all()
+
+
+def test_toe_off_is_the_mean_of_the_vertical_rule_and_the_end_of_propulsion():
+    t, f, ics, _ = half_sine_train()
+    vertical = RunningContactDetector().detect(t, f, 200.0)
+    early = RunningContactDetector().detect(t, f, 200.0, forward_recoil(t, ics, 0.25, 0.35, 0.0))
+    late = RunningContactDetector().detect(t, f, 200.0, forward_recoil(t, ics, 0.25, 0.35, 0.02))
+    np.testing.assert_array_equal(early["t_ic_s"], vertical["t_ic_s"])
+    t_ic, t_fc = vertical["t_ic_s"].to_numpy(), vertical["t_fc_s"].to_numpy()
+    end = _end_of_propulsion_loop(t, lowpass(forward_recoil(t, ics, 0.25, 0.35, 0.02), 10.0, 200.0), t_ic, t_fc)
+    np.testing.assert_allclose(late["t_fc_s"].to_numpy()[:-1], 0.5 * (t_fc + end)[:-1], rtol=0, atol=1e-12)
+    # propulsion that ends later gives a later toe-off; the last contact has no flight after it
+    # and keeps the vertical toe-off
+    assert np.all((late["t_fc_s"] - early["t_fc_s"]).to_numpy()[:-1] > 0.003)
+    assert late["t_fc_s"].iloc[-1] == vertical["t_fc_s"].iloc[-1]
+
+
+def test_forward_is_used_only_where_calibration_found_it():
+    t, f, ics, _ = half_sine_train(n_steps=20)
+    acc = np.column_stack([forward_recoil(t, ics, 0.25, 0.35, 0.03), np.zeros_like(t), f])
+    bouts = pd.DataFrame({"start_s": [0.0], "end_s": [t[-1]], "activity": ["running"]})
+    valid = np.ones(t.size, bool)
+    unknown = detect_contacts(t, acc, 200.0, valid, bouts)
+    known = detect_contacts(t, acc, 200.0, valid, bouts, forward_known=True)
+    vertical = RunningContactDetector().detect(t, f, 200.0)
+    np.testing.assert_array_equal(unknown["t_fc_s"], vertical["t_fc_s"])
+    assert (known["t_fc_s"] - unknown["t_fc_s"]).iloc[:-1].min() > 0.01
 
 
 def test_contacts_are_not_counted_across_a_long_gap():
