@@ -65,11 +65,12 @@ def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None
     angles, angles_grid, tilt_available = _pelvis_angles(body, uniform.t_s, notes)
 
     report("steps")
+    acc_level_g = level_frame_acc_g(uniform.acc_g, angles_grid, uniform.sample_rate_hz)
     contacts = detect_contacts(uniform.t_s, uniform.acc_g, uniform.sample_rate_hz, uniform.valid, bouts,
-                               activities=("running", "walking"), forward_known=calibration.forward_found)
+                               activities=("running", "walking"),
+                               acc_fwd_g=acc_level_g[:, 0] if calibration.forward_found else None)
     if not (bouts["activity"] == "running").any():
         notes.append("no running found in this recording: nothing to measure")
-    acc_level_g = level_frame_acc_g(uniform.acc_g, angles_grid)
     assigner = SideAssigner()
     evidence = assigner.evidence(uniform.t_s, acc_level_g, uniform.gyr_dps, uniform.sample_rate_hz, contacts)
     side, confidence = assigner.assign(contacts, evidence)

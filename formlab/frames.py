@@ -153,6 +153,19 @@ def quat_rotate_wxyz(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     return v + q[..., :1] * t + np.cross(u, t)
 
 
+def quat_onto_up_wxyz(f: np.ndarray) -> np.ndarray:
+    """Unit quaternions (n, 4), scalar first, of the shortest rotations taking each vector of
+    ``f`` (n, 3) onto +z (its length kept); the identity where ``f`` is zero or points straight
+    down. By the half-angle identity the quaternion is proportional to ``(|f| + f·z, f × z)`` =
+    ``(|f| + fz, fy, -fx, 0)``: no axis, arctangent or rotation vector needed."""
+    q = np.zeros((f.shape[0], 4))
+    q[:, 0] = np.linalg.norm(f, axis=1) + f[:, 2]
+    q[:, 1] = f[:, 1]
+    q[:, 2] = -f[:, 0]
+    size = np.linalg.norm(q, axis=1, keepdims=True)
+    return np.where(size > 1e-12, q / np.maximum(size, 1e-12), np.array([1.0, 0.0, 0.0, 0.0]))
+
+
 def quat_from_rotvec_wxyz(rotvec: np.ndarray) -> np.ndarray:
     """Unit quaternions (…, 4), scalar first, from rotation vectors (…, 3) in radians."""
     rotvec = np.asarray(rotvec, dtype=float)

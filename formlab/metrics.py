@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from formlab.frames import G_MPS2, rotate_by_angles_deg
+from formlab.frames import G_MPS2, quat_onto_up_wxyz, quat_rotate_wxyz, rotate_by_angles_deg
 from formlab.windows import Windows
 from formlab.filters import lowpass
 
@@ -106,10 +106,25 @@ def band_of(metric: str, value: float | None) -> Band | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def level_frame_acc_g(acc_body_g: np.ndarray, angles_deg: np.ndarray | None) -> np.ndarray:
-    """Specific force in the level (standing) frame: ``R(rotation, tilt, obliquity) @ f_body``."""
+GRAVITY_LOWPASS_HZ = 0.3
+"""Without a gyroscope the level frame follows the specific force low-passed here (~3 s)."""
+
+
+def level_frame_acc_g(acc_body_g: np.ndarray, angles_deg: np.ndarray | None,
+                      sample_rate_hz: float) -> np.ndarray:
+    """Specific force in the level frame (z up, x the running direction, heading kept).
+
+    With the pelvis angles: ``R(rotation, tilt, obliquity) @ f_body``. Without them (no
+    gyroscope) the running tilt is taken from the data: averaged over whole strides, the specific
+    force of steady running points straight up (the fact :mod:`formlab.calibration` and the
+    orientation drift correction use), so each sample is turned by the shortest rotation that
+    takes the ``GRAVITY_LOWPASS_HZ`` low-passed force onto vertical. This removes the mean
+    running tilt (up to 15° from standing, which put 26 % of the forward swing into "vertical"
+    and read the vertical 3 % short), not its within-stride swing (±1-4°).
+    """
     if angles_deg is None:
-        return acc_body_g
+        return quat_rotate_wxyz(quat_onto_up_wxyz(lowpass(acc_body_g, GRAVITY_LOWPASS_HZ, sample_rate_hz)),
+                                acc_body_g)
     return rotate_by_angles_deg(acc_body_g, angles_deg[:, 2], angles_deg[:, 0], angles_deg[:, 1])
 
 

@@ -162,7 +162,7 @@ class RunningContactDetector:
     def detect(self, t_s: np.ndarray, acc_up_g: np.ndarray, sample_rate_hz: float,
                acc_fwd_g: np.ndarray | None = None) -> pd.DataFrame:
         """Contacts in one stretch of uniformly sampled running: ``t_ic_s, t_fc_s, stance_peak_g``.
-        ``acc_fwd_g``: the forward specific force (body frame), when the forward direction is known:
+        ``acc_fwd_g``: the level-frame forward specific force, when the running direction is known:
         toe-off is then the mean of the vertical rule and the end of propulsion (module doc)."""
         fs = sample_rate_hz
         if acc_up_g.size < int(fs):
@@ -217,12 +217,13 @@ class RunningContactDetector:
 def detect_contacts(t_s: np.ndarray, acc_g: np.ndarray, sample_rate_hz: float, valid: np.ndarray,
                     bouts: pd.DataFrame, activities=("running",),
                     running: RunningContactDetector | None = None,
-                    walking: WalkingContactDetector | None = None, forward_known: bool = False) -> pd.DataFrame:
+                    walking: WalkingContactDetector | None = None,
+                    acc_fwd_g: np.ndarray | None = None) -> pd.DataFrame:
     """Contacts in every bout of the given activities; columns ``STEP_COLUMNS``.
 
     A bout is cut wherever ``valid`` is False (a long gap), so no step spans a gap.
-    ``forward_known``: the body frame's x is the running direction (calibration found it from
-    the gait), so running toe-off can use the end of propulsion.
+    ``acc_fwd_g``: the level-frame forward specific force, where calibration found the running
+    direction; running toe-off then uses the end of propulsion as well (module doc).
     """
     running = running or RunningContactDetector()
     walking = walking or WalkingContactDetector()
@@ -236,7 +237,7 @@ def detect_contacts(t_s: np.ndarray, acc_g: np.ndarray, sample_rate_hz: float, v
         for lo, hi in _true_runs(inside & valid):
             if detector is running:
                 found = running.detect(t_s[lo:hi], acc_g[lo:hi, 2], sample_rate_hz,
-                                       acc_g[lo:hi, 0] if forward_known else None)
+                                       None if acc_fwd_g is None else acc_fwd_g[lo:hi])
             else:
                 found = walking.detect(t_s[lo:hi], acc_g[lo:hi], sample_rate_hz)
             found = found[(found["t_ic_s"] >= t_s[lo]) & (found["t_ic_s"] <= t_s[hi - 1])]

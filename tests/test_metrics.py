@@ -2,6 +2,8 @@
 
 import numpy as np
 import pandas as pd
+import pytest
+from scipy.spatial.transform import Rotation
 
 from formlab.metrics import band_of, level_frame_acc_g, measure_steps, vertical_oscillation_cm
 from formlab.frames import G_MPS2
@@ -77,8 +79,24 @@ def test_level_frame_removes_anterior_tilt():
     tilt = 10.0
     # a pelvis tilted 10° anterior: its forward axis pitches down and reads gravity as −sin(tilt)
     f_body = np.array([[-np.sin(np.radians(tilt)), 0.0, np.cos(np.radians(tilt))]])
-    level = level_frame_acc_g(f_body, np.array([[tilt, 0.0, 0.0]]))
+    level = level_frame_acc_g(f_body, np.array([[tilt, 0.0, 0.0]]), 100.0)
     np.testing.assert_allclose(level, [[0.0, 0.0, 1.0]], atol=1e-12)
+
+
+@pytest.mark.parametrize("tilt_deg, obliquity_deg", [(12.0, 0.0), (-5.0, 4.0)])
+def test_without_gyroscope_the_running_tilt_is_levelled_from_the_data(tilt_deg, obliquity_deg):
+    fs = 200.0
+    t = np.arange(0, 30, 1 / fs)
+    phase = 2 * np.pi * 2.8 * t
+    world = np.column_stack([0.5 * np.sin(phase + 1.0), 0.2 * np.sin(phase / 2), 1 + 1.5 * np.sin(phase)])
+    # a pelvis held at this tilt and obliquity: the body frame sees R^T f (heading unchanged)
+    R = Rotation.from_euler("ZYX", [0.0, tilt_deg, obliquity_deg], degrees=True).as_matrix()
+    body = world @ R
+    level = level_frame_acc_g(body, None, fs)
+    inner = slice(int(5 * fs), int(25 * fs))  # away from the filter's edges
+    np.testing.assert_allclose(level[inner], world[inner], atol=0.005)
+    # the body frame itself would read the forward swing 26 % into "vertical" at 12° of tilt
+    assert np.abs(body[inner] - world[inner]).max() > 0.1
 
 
 def test_population_bands():

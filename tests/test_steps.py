@@ -106,13 +106,13 @@ def test_toe_off_is_the_mean_of_the_vertical_rule_and_the_end_of_propulsion():
     assert late["t_fc_s"].iloc[-1] == vertical["t_fc_s"].iloc[-1]
 
 
-def test_forward_is_used_only_where_calibration_found_it():
+def test_forward_is_used_only_when_given():
     t, f, ics, _ = half_sine_train(n_steps=20)
     acc = np.column_stack([forward_recoil(t, ics, 0.25, 0.35, 0.03), np.zeros_like(t), f])
     bouts = pd.DataFrame({"start_s": [0.0], "end_s": [t[-1]], "activity": ["running"]})
     valid = np.ones(t.size, bool)
     unknown = detect_contacts(t, acc, 200.0, valid, bouts)
-    known = detect_contacts(t, acc, 200.0, valid, bouts, forward_known=True)
+    known = detect_contacts(t, acc, 200.0, valid, bouts, acc_fwd_g=acc[:, 0])
     vertical = RunningContactDetector().detect(t, f, 200.0)
     np.testing.assert_array_equal(unknown["t_fc_s"], vertical["t_fc_s"])
     assert (known["t_fc_s"] - unknown["t_fc_s"]).iloc[:-1].min() > 0.01
