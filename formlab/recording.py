@@ -347,8 +347,9 @@ class _ViewReader(io.RawIOBase):
 
 def _parse_part(text: memoryview, n_rows: int, n_columns: int) -> pd.DataFrame:
     return pd.read_csv(
-        io.BufferedReader(_ViewReader(text)), nrows=n_rows, header=None, names=range(n_columns), dtype=np.float64, engine="c",
-        skip_blank_lines=False, na_filter=True, keep_default_na=False, na_values=[""], encoding="utf-8",
+        io.BufferedReader(_ViewReader(text)), nrows=n_rows, header=None, names=range(n_columns),
+        dtype=np.float64, engine="c", skip_blank_lines=False, na_filter=True, keep_default_na=False,
+        na_values=[""], encoding="utf-8",
     )
 
 

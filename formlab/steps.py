@@ -32,8 +32,8 @@ of vertical specific force, and contact is where the ground force is on:
   rules err in different directions from trial to trial (speed and slope change the vertical
   tail and the recoil differently), so their mean is steadier than either: contact-time SD
   17.0 ms with the vertical rule alone, 13.0 ms with the mean (nothing fitted: the mean flight
-  level and 10 Hz were the first choices; 8 or 15 Hz give 13.2 or 13.0 ms; on the odd- and
-  even-numbered halves of the trials 16.2 and 8.8 ms, on the first and last eight 12.5 and 12.5 ms).
+  level and 10 Hz were the first choices; 8 or 15 Hz give 13.1 or 12.9 ms; on the odd- and
+  even-numbered halves of the trials 16.3 and 8.9 ms, on the first and last eight 12.6 and 12.5 ms).
   The last contact of a stretch has no following flight and keeps the vertical toe-off.
 * **Short flights**: stance peaks at least ``min_step_s`` apart, each rising from below half its
   height, are two steps even when a lagging tail extrapolates the first toe-off past the second
@@ -232,10 +232,9 @@ def detect_contacts(t_s: np.ndarray, acc_g: np.ndarray, sample_rate_hz: float, v
     for _, bout in bouts.iterrows():
         if bout["activity"] not in activities:
             continue
-        detector = running if bout["activity"] == "running" else walking
         inside = (t_s >= bout["start_s"]) & (t_s <= bout["end_s"])
         for lo, hi in _true_runs(inside & valid):
-            if detector is running:
+            if bout["activity"] == "running":
                 found = running.detect(t_s[lo:hi], acc_g[lo:hi, 2], sample_rate_hz,
                                        None if acc_fwd_g is None else acc_fwd_g[lo:hi])
             else:
