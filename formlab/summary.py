@@ -1,9 +1,10 @@
 """From the steps table to SUMMARY.json (``spec/analysis-output.md``) and the drift windows.
 
 Every metric is the median over valid running steps (robust to the odd mis-detected step), per
-side where the metric has sides; cadence and vertical oscillation, which have no per-side value,
-are medians over strides (two consecutive steps), so a runner whose sides differ gets the middle
-of the two rather than one side's value. A metric that the recording cannot give is ``None`` (JSON null)
+side where the metric has sides; the "mean" of a sided metric is the mean of its two side
+medians. Cadence and vertical oscillation, which have no per-side value, and the "mean" of a sided
+metric whose sides are not labelled (no gyroscope) are medians over strides (two consecutive
+steps), so a runner whose sides differ gets the middle of the two rather than one side's value. A metric that the recording cannot give is ``None`` (JSON null)
 and a note says why. Drift (fatigue) is the least-squares slope of window medians against time,
 per 10 minutes, over windows of ``window_s`` seconds (default 120 s) of running.
 """
@@ -78,6 +79,14 @@ def stride_median(steps: pd.DataFrame, column: str) -> float | None:
     return float(np.median(pair_means)) if pair_means.size else _median(values)
 
 
+def _both_sides(steps: pd.DataFrame, column: str, left: float | None, right: float | None) -> float | None:
+    """The middle of the two sides: the mean of the side medians where both sides are labelled,
+    else :func:`stride_median` (the plain median of unlabelled steps lands on one side's cluster)."""
+    if left is not None and right is not None:
+        return 0.5 * (left + right)
+    return stride_median(steps, column)
+
+
 def side_medians(steps: pd.DataFrame) -> dict[str, float | None]:
     """Medians per side and the derived balance / asymmetry for one set of steps."""
     side = steps["side"].to_numpy()
@@ -89,13 +98,10 @@ def side_medians(steps: pd.DataFrame) -> dict[str, float | None]:
     contact, impact, braking, drop = col("contact_ms"), col("impact_g"), col("braking_mps"), col("pelvic_drop_deg")
     out: dict[str, float | None] = {
         "cadence_spm": cadence_spm(steps),
-        "contact_ms": _median(contact),
         "contact_left_ms": _median(contact[left]),
         "contact_right_ms": _median(contact[right]),
-        "impact_g": _median(impact),
         "impact_left_g": _median(impact[left]),
         "impact_right_g": _median(impact[right]),
-        "braking_mps": _median(braking),
         "braking_left_mps": _median(braking[left]),
         "braking_right_mps": _median(braking[right]),
         "vertical_oscillation_cm": stride_median(steps, "vertical_oscillation_cm"),
@@ -105,10 +111,11 @@ def side_medians(steps: pd.DataFrame) -> dict[str, float | None]:
         "pelvic_drop_right_deg": _median(drop[right]),
         "pelvic_rotation_range_deg": _mean(col("pelvic_rotation_range_deg")),
     }
+    out["contact_ms"] = _both_sides(steps, "contact_ms", out["contact_left_ms"], out["contact_right_ms"])
+    out["impact_g"] = _both_sides(steps, "impact_g", out["impact_left_g"], out["impact_right_g"])
+    out["braking_mps"] = _both_sides(steps, "braking_mps", out["braking_left_mps"], out["braking_right_mps"])
     cl, cr = out["contact_left_ms"], out["contact_right_ms"]
     out["ground_contact_balance_left_pct"] = None if cl is None or cr is None else 100.0 * cl / (cl + cr)
-    if cl is not None and cr is not None:
-        out["contact_ms"] = 0.5 * (cl + cr)
     il, ir = out["impact_left_g"], out["impact_right_g"]
     out["impact_asymmetry_pct"] = None if il is None or ir is None else 100.0 * abs(ir - il) / (0.5 * (il + ir))
     return out

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from formlab.summary import cadence_spm, stride_median
+from formlab.summary import cadence_spm, side_medians, stride_median
 
 
 def _steps(step_s, values):
@@ -42,3 +42,25 @@ def test_stride_median_of_one_step_is_its_value():
 def test_cadence_from_the_median_stride_with_unequal_step_times():
     steps = _steps(np.tile([0.34, 0.42], 50), np.zeros(100))
     assert cadence_spm(steps) == pytest.approx(120 / 0.76)
+
+
+def _sided_steps(side):
+    n = len(side)
+    steps = _steps([0.36] * n, np.full(n, 8.0))
+    left = np.arange(n) % 2 == 0  # left, right, left, ...
+    return steps.assign(side=side, contact_ms=np.where(left, 230.0, 270.0), impact_g=np.where(left, 2.0, 3.0),
+                        braking_mps=np.where(left, 0.1, 0.2), pelvic_drop_deg=np.nan, pelvic_tilt_deg=np.nan,
+                        pelvic_tilt_range_deg=np.nan, pelvic_rotation_range_deg=np.nan)
+
+
+@pytest.mark.parametrize("labelled", [True, False])
+def test_the_mean_of_a_sided_metric_is_the_middle_of_the_sides(labelled):
+    side = ["left", "right"] * 50 + ["left"]  # one more left step: a plain median is the left value
+    steps = _sided_steps(side if labelled else [None] * len(side))
+    steps.loc[len(steps) - 1, "step_time_s"] = np.nan
+    m = side_medians(steps)
+    assert np.median(steps.contact_ms) == pytest.approx(230.0)
+    assert m["contact_ms"] == pytest.approx(250.0)
+    assert m["impact_g"] == pytest.approx(2.5)
+    assert m["braking_mps"] == pytest.approx(0.15)
+    assert (m["contact_left_ms"] is not None) == labelled
