@@ -123,3 +123,13 @@ def test_jittered_copies_of_well_separated_events_all_match(jitter):
     assert len(i_r) == len(reference)
     assert list(i_r) == list(range(len(reference)))
     assert list(len(reference) - 1 - i_d) == list(range(len(reference)))
+
+
+def test_complete_reference_spans_stop_at_missing_doubled_and_odd_steps():
+    from formlab.validation import complete_reference_spans
+
+    t = np.array([1.0, 1.5, 2.0, 2.5, 3.6, 4.1, 4.6, 4.8, 5.3, 10.0, 10.5])
+    side = np.array(["l", "r", "l", "r", "r", "l", "r", "l", "r", "l", "r"])
+    bout = np.array([0.0] * 9 + [9.0] * 2)
+    # 2.5 -> 3.6: same side (a step missing); 4.6 -> 4.8: too short; 5.3 -> 10.0: another bout
+    assert complete_reference_spans(t, side, bout) == [(1.0, 2.5), (3.6, 4.6), (4.8, 5.3), (10.0, 10.5)]
