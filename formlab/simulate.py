@@ -42,9 +42,9 @@ periodic); the pelvis rotates about that point and the sensor sits on it or ``le
   starts ``recoil_lead_ms`` before toe-off and is deepest ``recoil_peak_ms`` after it (it ends at
   the next contact if that comes first), also given back by a stronger propulsion. Its shape comes
   from the treadmill-sacrum data (16 trials, forward averaged around force-plate toe-off, when the
-  whole body is about to be in free fall): −0.49 g at toe-off (SD 0.11 g over trials), deepest,
-  −0.75 g (−0.40 to −1.03 g), 21 ms (10–38 ms) after it. A lobe that started only at toe-off
-  put the forward signal's fall 30–40 ms later than on the real sensor.
+  whole body is about to be in free fall; ``docs/validation.md`` part b): −0.49 g at toe-off
+  (SD 0.11 g over trials), deepest, −0.74 g (−0.40 to −1.03 g), 21 ms (10–38 ms) after it. A lobe
+  that started only at toe-off put the forward signal's fall 30–40 ms later than on the real sensor.
 * **Mediolateral**: ``a_left = ∓ B sin(π u)`` over stance: during left stance the ground pushes the
   pelvis toward the right (``a_left < 0``), during right stance toward the left. The speed change
   per stance is ``ml_speed_mps`` on both sides, so the sideways motion is periodic per stride.

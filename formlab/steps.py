@@ -28,9 +28,10 @@ of vertical specific force, and contact is where the ground force is on:
   (Auvinet et al. 2002; Lee et al. 2010 time toe-off from the forward channel). At the sacrum the
   forward signal swings hard around toe-off: the swing leg's recoil decelerates the pelvis from
   late stance into flight. On the force-treadmill trials, averaged around force-plate toe-off, it
-  is −0.49 g (SD 0.11 g over 16 trials) at toe-off, lowest (−0.75 g) 21 ms after it. The two
-  rules err in different directions from trial to trial (speed and slope change the vertical
-  tail and the recoil differently), so their mean is steadier than either: contact-time SD
+  is −0.49 g (SD 0.11 g over 16 trials) at toe-off, lowest (−0.74 g) 21 ms after it
+  (``validation.md`` part b). The two rules err in different directions from trial to trial
+  (speed and slope change the vertical tail and the recoil differently), so their mean is
+  steadier than either: contact-time SD
   17.0 ms with the vertical rule alone, 13.0 ms with the mean (nothing fitted: the mean flight
   level and 10 Hz were the first choices; 8 or 15 Hz give 13.1 or 12.9 ms; on the odd- and
   even-numbered halves of the trials 16.3 and 8.9 ms, on the first and last eight 12.6 and 12.5 ms).

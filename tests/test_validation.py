@@ -133,3 +133,16 @@ def test_complete_reference_spans_stop_at_missing_doubled_and_odd_steps():
     bout = np.array([0.0] * 9 + [9.0] * 2)
     # 2.5 -> 3.6: same side (a step missing); 4.6 -> 4.8: too short; 5.3 -> 10.0: another bout
     assert complete_reference_spans(t, side, bout) == [(1.0, 2.5), (3.6, 4.6), (4.8, 5.3), (10.0, 10.5)]
+
+
+def test_forward_around_toe_off_finds_the_dip_after_toe_off():
+    from formlab.validation import forward_around_toe_off
+
+    t = np.arange(0, 10, 0.002)
+    t_fc = np.arange(1.0, 9.0, 0.35)
+    fwd = np.zeros_like(t)
+    for fc in t_fc:  # -0.5 g at toe-off, deepest (-0.8 g) 20 ms after it
+        fwd -= 0.8 * np.exp(-0.5 * ((t - fc - 0.020) / 0.0206) ** 2)
+    at_fc, lowest, lowest_ms = forward_around_toe_off(t, fwd, t_fc)
+    assert at_fc == pytest.approx(-0.8 * np.exp(-0.5 * (0.020 / 0.0206) ** 2), abs=1e-6)
+    assert lowest == pytest.approx(-0.8, abs=1e-6) and lowest_ms == pytest.approx(20.0)
