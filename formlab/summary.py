@@ -4,8 +4,8 @@ Every metric is the median over valid running steps (robust to the odd mis-detec
 side where the metric has sides; the "mean" of a sided metric is the mean of its two side
 medians. Cadence and vertical oscillation, which have no per-side value, and the "mean" of a sided
 metric whose sides are not labelled (no gyroscope) are medians over strides (two consecutive
-steps), so a runner whose sides differ gets the middle of the two rather than one side's value. A metric that the recording cannot give is ``None`` (JSON null)
-and a note says why. Drift (fatigue) is the least-squares slope of window medians against time,
+steps), so a runner whose sides differ gets the middle of the two rather than one side's value.
+A metric that the recording cannot give is ``None`` (JSON null) and a note says why. Drift (fatigue) is the least-squares slope of window medians against time,
 per 10 minutes, over windows of ``window_s`` seconds (default 120 s) of running.
 """
 

@@ -132,6 +132,10 @@ class Detection:
     detected: int
     reference: int
 
+    def __add__(self, other: Detection) -> Detection:
+        """Counts pooled over recordings."""
+        return Detection(self.matched + other.matched, self.detected + other.detected, self.reference + other.reference)
+
     @property
     def recall(self) -> float:
         return self.matched / self.reference if self.reference else math.nan
@@ -360,7 +364,7 @@ def simulated_grid(runs: int, seed: int) -> Section:
             keep &= ~((steps.t_ic_s >= g.t_ic_s - SIM_MATCH_S) & (steps.t_ic_s < g.t_ic_s + g.step_time_s - SIM_MATCH_S)).to_numpy()
         inside = steps[keep].reset_index(drop=True)
         i_d, i_r = match_events(inside.t_ic_s, ref.t_ic_s, SIM_MATCH_S)
-        det = Detection(det.matched + len(i_d), det.detected + len(inside), det.reference + len(ref))
+        det += Detection(len(i_d), len(inside), len(ref))
         d, r = inside.iloc[i_d].reset_index(drop=True), ref.iloc[i_r].reset_index(drop=True)
         sides = _step_side(d)
         side_ok += int(np.sum(sides == r.side.to_numpy()))
@@ -507,7 +511,7 @@ def simulated_accelerometer_only(runs: int, seed: int) -> Section:
         steps = analysis.steps
         inside = steps[(steps.t_ic_s >= t0 - SIM_MATCH_S) & (steps.t_ic_s <= t1 + SIM_MATCH_S)].reset_index(drop=True)
         i_d, i_r = match_events(inside.t_ic_s, ref.t_ic_s, SIM_MATCH_S)
-        det = Detection(det.matched + len(i_d), det.detected + len(inside), det.reference + len(ref))
+        det += Detection(len(i_d), len(inside), len(ref))
         sides = _step_side(inside.iloc[i_d])
         run_labelled = int(np.sum(sides != ""))
         labelled += run_labelled
@@ -603,7 +607,7 @@ def treadmill_grf(data: Path) -> Section:
         inside = steps[(steps.t_ic_s >= lo) & (steps.t_ic_s <= hi)].reset_index(drop=True)
         i_d, i_r = match_events(inside.t_ic_s, ref.t_ic_s, GRF_MATCH_S)
         trial = Detection(len(i_d), len(inside), len(ref))
-        det = Detection(det.matched + trial.matched, det.detected + trial.detected, det.reference + trial.reference)
+        det += trial
         d, r = inside.iloc[i_d].reset_index(drop=True), ref.iloc[i_r].reset_index(drop=True)
         errors = d.contact_ms.astype(float).to_numpy() - (r.t_fc_s - r.t_ic_s).to_numpy() * 1000
         contact_err += list(errors)
@@ -679,7 +683,7 @@ def _detection_in_spans(detected_s: np.ndarray, reference_s: np.ndarray, spans, 
         ref = reference_s[(reference_s >= a) & (reference_s <= b)]
         det = detected_s[(detected_s >= a - tolerance_s) & (detected_s <= b + tolerance_s)]
         i_d, _ = match_events(det, ref, tolerance_s)
-        total = Detection(total.matched + len(i_d), total.detected + len(det), total.reference + len(ref))
+        total += Detection(len(i_d), len(det), len(ref))
     return total
 
 
@@ -716,7 +720,7 @@ def walking_indip(data: Path) -> Section:
         inside = steps[in_bout].reset_index(drop=True)
         i_d, i_r = match_events(inside.t_ic_s, ref.t_s, WALK_MATCH_S)
         rec_det = Detection(len(i_d), len(inside), len(ref))
-        det = Detection(det.matched + rec_det.matched, det.detected + rec_det.detected, det.reference + rec_det.reference)
+        det += rec_det
         sides = _step_side(inside.iloc[i_d])
         ok = int(np.sum(sides == ref.side.to_numpy()[i_r]))
         side_ok += ok
@@ -724,14 +728,12 @@ def walking_indip(data: Path) -> Section:
         side_labelled += int(np.sum(sides != ""))
         w_d, w_r = match_events(inside.t_ic_s, ref.t_s, WALK_WIDE_MATCH_S)
         wide = Detection(len(w_d), len(inside), len(ref))
-        det_wide = Detection(det_wide.matched + wide.matched, det_wide.detected + wide.detected,
-                             det_wide.reference + wide.reference)
+        det_wide += wide
         offsets += list((inside.t_ic_s.to_numpy()[w_d] - ref.t_s.to_numpy()[w_r]) * 1000)
         spans = complete_reference_spans(ref.t_s.to_numpy(), ref.side.to_numpy(), ref.bout_start_s.to_numpy())
-        for tolerance_s, so_far in complete.items():
-            found = _detection_in_spans(steps.t_ic_s.to_numpy(), ref.t_s.to_numpy(), spans, tolerance_s)
-            complete[tolerance_s] = Detection(so_far.matched + found.matched, so_far.detected + found.detected,
-                                              so_far.reference + found.reference)
+        for tolerance_s in complete:
+            complete[tolerance_s] += _detection_in_spans(steps.t_ic_s.to_numpy(), ref.t_s.to_numpy(), spans,
+                                                         tolerance_s)
         o_d, o_r = match_events(inside.t_ic_s, ref.t_s, WALK_OFFSET_MATCH_S)
         side_offsets = [_fmt(agreement(((inside.t_ic_s.to_numpy()[o_d] - ref.t_s.to_numpy()[o_r]) * 1000)[
             ref.side.to_numpy()[o_r] == side]).bias, 0) for side in ("left", "right")]
