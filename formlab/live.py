@@ -77,8 +77,13 @@ class RollingBuffer:
         return 0.0 if not self._blocks else float(self._blocks[-1].t_s[-1] - self._blocks[0].t_s[0])
 
     def recording(self, last_s: float | None = None, blocks: list[SampleBlock] | None = None) -> Recording | None:
-        """The buffered samples (or the last ``last_s`` seconds of them) as a Recording."""
-        blocks = blocks if blocks is not None else self._blocks
+        """The buffered samples (or the last ``last_s`` seconds of them) as a Recording.
+
+        Works on a one-pass copy of the block list: :meth:`append` runs on the event loop while
+        the dashboard analyses in a worker thread, so the list may grow between the column
+        concatenations.
+        """
+        blocks = list(blocks if blocks is not None else self._blocks)
         if not blocks:
             return None
         b = SampleBlock.concat(blocks)

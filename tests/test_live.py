@@ -54,6 +54,29 @@ def test_loss_is_counted_exactly_from_the_sample_index():
     assert buffer.gaps == 1
 
 
+def _block(first: int, n: int) -> SampleBlock:
+    idx = np.arange(first, first + n)
+    return SampleBlock(idx / 100.0, np.zeros((n, 3)), np.zeros((n, 3)), idx, idx / 100.0)
+
+
+class _GrowsWhileRead(list):
+    """A block list that receives a new block each time it is walked, as the buffer's list does
+    when BLE samples arrive on the event loop while the dashboard analyses in a worker thread."""
+
+    def __iter__(self):
+        items = list(super().__iter__())
+        self.append(_block(int(items[-1].sample_index[-1]) + 1, 9))
+        return iter(items)
+
+
+def test_a_window_is_consistent_while_samples_arrive_during_the_analysis():
+    buffer = RollingBuffer()
+    buffer.append(_block(0, 50))
+    buffer._blocks = _GrowsWhileRead(buffer._blocks)
+    window = buffer.recording(last_s=10.0)
+    assert window.t_s.size == window.acc_g.shape[0] == window.gyr_dps.shape[0] == window.sample_index.size == 50
+
+
 def test_a_long_standing_start_still_gets_calibrated(tmp_path):
     """The runner stands longer than the calibration head holds: the dashboard calibrates from
     the latest window once running shows, instead of never."""
