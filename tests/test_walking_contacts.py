@@ -10,7 +10,7 @@ from formlab.sides import SideAssigner
 from formlab.walking_contacts import WalkingContactDetector
 
 FS_HZ = 100.0
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def _walk(t_ic_s: np.ndarray, duration_s: float, rng, bump_g=None):
