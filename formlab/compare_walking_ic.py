@@ -31,9 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from formlab.analysis import analyze
 from formlab.frames import G_MPS2
 from formlab.recording import read_recording
-from formlab.validation import (DEFAULT_DATA, REPO, WALK_MATCH_S, Detection, _analyze, _fmt, match_events,
+from formlab.validation import (DEFAULT_DATA, REPO, WALK_MATCH_S, Detection, _fmt, match_events,
                                 walking_recordings, walking_reference, within_bouts)
 
 TOLERANCES_S = (0.05, 0.10, 0.25, 0.50)
@@ -63,7 +64,7 @@ def detections(folder: Path) -> tuple[dict[str, list[np.ndarray]], list[np.ndarr
     references, names = [], []
     for path in walking_recordings(folder):
         ref, bouts = walking_reference(path)
-        analysis = _analyze(read_recording(path))
+        analysis = analyze(read_recording(path))
         t_s, fs = analysis.body.t_s, analysis.body.sample_rate_hz
         steps_s = analysis.steps.t_ic_s.to_numpy()
         found["formlab"].append(steps_s[within_bouts(steps_s, bouts, WALK_MATCH_S)])
