@@ -1,19 +1,21 @@
 """Walking initial contacts: formlab beside the published lower-back detectors in mobgap.
 
-Runs formlab's walking contact detector and mobgap's three (Mobilise-D) initial-contact detectors
-on the same recordings of ``lowerback-walking-indip`` and matches each against the INDIP reference
-initial contacts at several tolerances, one-to-one, closest pairs first (as validation part c):
+Runs formlab and mobgap's three (Mobilise-D) initial-contact detectors on the same recordings of
+``lowerback-walking-indip`` and matches each against the INDIP reference initial contacts at
+several tolerances, one-to-one, closest pairs first (as validation part c):
 
 - ``IcdIonescu``: McCamley et al. 2012 (Gait Posture 36:316-318) as modified by Paraschiv-Ionescu
   et al. 2020 (IEEE EMBC 4596-4599): vertical acceleration, band-pass, integral, CWT;
 - ``IcdShinImproved``: Shin & Park 2011 (Med Eng Phys 33:1064-1071), modified as above;
 - ``IcdHKLeeImproved``: Lee et al. 2010 (Electron Lett 46:1185-1187), modified as above.
 
-All get the same input: formlab's calibrated body-frame acceleration (forward, left, up; sent in
-m/s² as mobgap's ``acc_pa``, ``acc_ml``, ``acc_is``), cut to each reference walking bout, so the
-mobgap detectors are told where walking is (formlab finds its own bouts). Each detector's timing
-offset is its median offset over pairs within ±250 ms; "shifted" rows take it off before
-matching, to show what a constant delay costs and what the spread alone allows.
+All read formlab's calibrated body-frame signal (forward, left, up; sent to mobgap in m/s² as
+``acc_pa``, ``acc_ml``, ``acc_is``). The detectors, formlab's ``WalkingContactDetector`` among
+them, get each reference walking bout cut out on its own (with 1 s either side, detections outside
+the bout dropped); the "pipeline" row is formlab's whole
+analysis, which finds its own bouts. Each detector's timing offset is its median offset over pairs
+within ±250 ms; "shifted" rows take it off before matching, to show what a constant delay costs
+and what the spread alone allows. A last table runs formlab's detector over its two parameters.
 
 Needs mobgap (``pip install 'formlab[compare]'``). Writes ``docs/walking-ic-comparison.md``::
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import re
 import time
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
@@ -36,9 +39,13 @@ from formlab.frames import G_MPS2
 from formlab.recording import read_recording
 from formlab.validation import (DEFAULT_DATA, REPO, WALK_MATCH_S, Detection, _fmt, match_events,
                                 walking_recordings, walking_reference, within_bouts)
+from formlab.walking_contacts import WalkingContactDetector
 
 TOLERANCES_S = (0.05, 0.10, 0.25, 0.50)
 OFFSET_PAIR_S = 0.25  # pairs within this give each detector's median timing offset
+BOUT_PAD_S = 1.0
+LOWPASS_GRID_HZ = (6.0, 8.0, 10.0, 12.0, 15.0, 20.0)
+LOADING_WINDOW_GRID_S = (0.10, 0.15, 0.20)
 
 
 def mobgap_columns(acc_g: np.ndarray, gyr_dps: np.ndarray) -> pd.DataFrame:
@@ -50,35 +57,68 @@ def mobgap_columns(acc_g: np.ndarray, gyr_dps: np.ndarray) -> pd.DataFrame:
                          "gyr_is": gyr_dps[:, 2], "gyr_ml": gyr_dps[:, 1], "gyr_pa": gyr_dps[:, 0]})
 
 
-def _detectors() -> dict:
-    from mobgap.initial_contacts import IcdHKLeeImproved, IcdIonescu, IcdShinImproved
+@dataclass
+class WalkingRecording:
+    """One recording of the walking reference, calibrated to the body frame by formlab."""
 
-    return {"mobgap IcdIonescu (McCamley 2012)": IcdIonescu(), "mobgap IcdShinImproved (Shin 2011)": IcdShinImproved(),
-            "mobgap IcdHKLeeImproved (Lee 2010)": IcdHKLeeImproved()}
+    name: str
+    t_s: np.ndarray
+    acc_g: np.ndarray  # body frame: forward, left, up
+    gyr_dps: np.ndarray
+    sample_rate_hz: float
+    bouts: np.ndarray  # reference walking bouts, rows of (start, end) s
+    reference_s: np.ndarray  # reference initial contacts
+    pipeline_s: np.ndarray  # formlab's own initial contacts (its own bouts) within the reference bouts
 
 
-def detections(folder: Path) -> tuple[dict[str, list[np.ndarray]], list[np.ndarray], list[str]]:
-    """Initial contact times (s) per detector and recording, the reference's, and the recording names."""
-    mobgap = _detectors()
-    found: dict[str, list[np.ndarray]] = {"formlab": [], **{name: [] for name in mobgap}}
-    references, names = [], []
+def load(folder: Path) -> list[WalkingRecording]:
+    out = []
     for path in walking_recordings(folder):
         ref, bouts = walking_reference(path)
-        analysis = analyze(read_recording(path))
-        t_s, fs = analysis.body.t_s, analysis.body.sample_rate_hz
-        steps_s = analysis.steps.t_ic_s.to_numpy()
-        found["formlab"].append(steps_s[within_bouts(steps_s, bouts, WALK_MATCH_S)])
-        for name, detector in mobgap.items():
-            times = []
-            for b0, b1 in bouts:
-                cut = np.flatnonzero((t_s >= b0) & (t_s <= b1))
-                ic = detector.clone().detect(mobgap_columns(analysis.body.acc_g[cut], analysis.body.gyr_dps[cut]),
-                                                sampling_rate_hz=fs).ic_list_
-                times.append(t_s[cut[ic["ic"].to_numpy(dtype=int)]])
-            found[name].append(np.unique(np.concatenate(times)))
-        references.append(ref.t_s.to_numpy())
-        names.append(path.stem)
-    return found, references, names
+        a = analyze(read_recording(path))
+        steps_s = a.steps.t_ic_s.to_numpy()
+        out.append(WalkingRecording(path.stem, a.body.t_s, a.body.acc_g, a.body.gyr_dps, a.body.sample_rate_hz, bouts,
+                                    ref.t_s.to_numpy(), steps_s[within_bouts(steps_s, bouts, WALK_MATCH_S)]))
+    return out
+
+
+def in_reference_bouts(rec: WalkingRecording, detect) -> np.ndarray:
+    """Initial contact times (s) that ``detect(t_s, acc_g, gyr_dps, fs)`` → sample indices finds in
+    each reference walking bout of ``rec``, cut out on its own with ``BOUT_PAD_S`` either side (the
+    first contact starts the bout: no detector gets to see its loading without them); detections
+    outside the bout (± the part c match window) are dropped, as for the pipeline."""
+    times = []
+    for b0, b1 in rec.bouts:
+        cut = np.flatnonzero((rec.t_s >= b0 - BOUT_PAD_S) & (rec.t_s <= b1 + BOUT_PAD_S))
+        times.append(rec.t_s[cut[detect(rec.t_s[cut], rec.acc_g[cut], rec.gyr_dps[cut], rec.sample_rate_hz)]])
+    found = np.unique(np.concatenate(times))
+    return found[within_bouts(found, rec.bouts, WALK_MATCH_S)]
+
+
+def _mobgap(detector):
+    def detect(t_s, acc_g, gyr_dps, fs):
+        return detector.clone().detect(mobgap_columns(acc_g, gyr_dps), sampling_rate_hz=fs).ic_list_["ic"].to_numpy(int)
+    return detect
+
+
+def _formlab(**params):
+    def detect(t_s, acc_g, gyr_dps, fs):
+        return np.searchsorted(t_s, WalkingContactDetector(**params).detect(t_s, acc_g, fs).t_ic_s.to_numpy())
+    return detect
+
+
+def detections(recordings: list[WalkingRecording]) -> dict[str, list[np.ndarray]]:
+    """Initial contact times (s) per detector and recording."""
+    from mobgap.initial_contacts import IcdHKLeeImproved, IcdIonescu, IcdShinImproved
+
+    detectors = {"formlab WalkingContactDetector": _formlab(),
+                 "mobgap IcdIonescu (McCamley 2012)": _mobgap(IcdIonescu()),
+                 "mobgap IcdShinImproved (Shin 2011)": _mobgap(IcdShinImproved()),
+                 "mobgap IcdHKLeeImproved (Lee 2010)": _mobgap(IcdHKLeeImproved())}
+    found = {"formlab pipeline (its own walking bouts)": [r.pipeline_s for r in recordings]}
+    for name, detect in detectors.items():
+        found[name] = [in_reference_bouts(r, detect) for r in recordings]
+    return found
 
 
 def detection_at(found: list[np.ndarray], references: list[np.ndarray], tolerance_s: float,
@@ -100,7 +140,20 @@ def offsets_ms(found: list[np.ndarray], references: list[np.ndarray]) -> np.ndar
     return np.concatenate(out)
 
 
-def render(found, references, names, seconds: float) -> str:
+def sensitivity(recordings: list[WalkingRecording]) -> list[str]:
+    """Table rows: formlab's detector F1 (±50 ms) over its two parameters, on the reference bouts."""
+    references = [r.reference_s for r in recordings]
+    rows = []
+    for hz in LOWPASS_GRID_HZ:
+        f1 = [detection_at([in_reference_bouts(r, _formlab(lowpass_hz=hz, loading_window_s=w)) for r in recordings],
+                           references, WALK_MATCH_S).f1 for w in LOADING_WINDOW_GRID_S]
+        rows.append(f"| {hz:g} Hz | " + " | ".join(_fmt(v, 3) for v in f1) + " |")
+    return rows
+
+
+def render(found, recordings: list[WalkingRecording], seconds: float) -> str:
+    references = [r.reference_s for r in recordings]
+    names = [r.name for r in recordings]
     tol_head = " | ".join(f"F1 ±{t * 1000:.0f} ms" for t in TOLERANCES_S)
     lines = [
         "# Walking initial contacts: formlab beside mobgap's detectors",
@@ -121,9 +174,15 @@ def render(found, references, names, seconds: float) -> str:
         f1 = " | ".join(_fmt(detection_at(det, references, t).f1, 3) for t in TOLERANCES_S)
         lines.append(f"| {name} | {sum(d.size for d in det)} | {f1} | {_fmt(median, 0)} | {_fmt(q1, 0)} … {_fmt(q3, 0)} |")
         f1_shifted = " | ".join(_fmt(detection_at(det, references, t, -median / 1000).f1, 3) for t in TOLERANCES_S)
-        shifted.append(f"| {name}, shifted by {_fmt(-median, 0)} ms | {f1_shifted} |")
+        shifted.append(f"| {name}, shifted by {_fmt(0.0 - median, 0)} ms | {f1_shifted} |")
+    window_head = " | ".join(f"window {w * 1000:.0f} ms" for w in LOADING_WINDOW_GRID_S)
+    default = WalkingContactDetector()
     lines += ["", "With each detector's median offset taken off (information: a constant delay removed, the "
-              "spread left):", "", f"| detector | {tol_head} |", "|---|" + "---|" * len(TOLERANCES_S), *shifted, ""]
+              "spread left):", "", f"| detector | {tol_head} |", "|---|" + "---|" * len(TOLERANCES_S), *shifted, "",
+              f"formlab's detector over its two parameters (low-pass cut-off, loading window; the product uses "
+              f"{default.lowpass_hz:g} Hz and {default.loading_window_s * 1000:.0f} ms), F1 within "
+              f"±{WALK_MATCH_S * 1000:.0f} ms on the reference bouts:", "",
+              f"| low-pass | {window_head} |", "|---|" + "---|" * len(LOADING_WINDOW_GRID_S), *sensitivity(recordings), ""]
     return "\n".join(lines)
 
 
@@ -133,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "walking-ic-comparison.md")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    found, references, names = detections(args.data / "lowerback-walking-indip")
-    args.out.write_text(render(found, references, names, time.perf_counter() - start), encoding="utf-8")
+    recordings = load(args.data / "lowerback-walking-indip")
+    args.out.write_text(render(detections(recordings), recordings, time.perf_counter() - start), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
 
