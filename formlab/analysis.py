@@ -17,7 +17,7 @@ from formlab.metrics import level_frame_acc_g, measure_steps
 from formlab.recording import Recording
 from formlab.segmentation import segment
 from formlab.sides import SideAssigner
-from formlab.steps import detect_contacts
+from formlab.steps import RunningContactDetector, detect_contacts
 from formlab.summary import drift_windows, summarize
 from formlab.timebase import to_uniform
 from formlab.treadmill import speed_at, speed_stages
@@ -43,11 +43,13 @@ class Analysis:
 
 def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None, rules=True,
             catalogue=None, progress: Callable[[str], None] | None = None,
-            calibration: Calibration | None = None) -> Analysis:
+            calibration: Calibration | None = None,
+            running_detector: RunningContactDetector | None = None) -> Analysis:
     """Analyse a recording. ``rules``: fill findings from the guidance catalogue (default one or
     ``catalogue``). ``progress`` is called with the name of each stage as it starts.
     ``calibration``: use this sensor-to-body calibration instead of finding one (the live
-    dashboard learns it once, from the standing start, and reuses it on every window)."""
+    dashboard learns it once, from the standing start, and reuses it on every window).
+    ``running_detector``: running contacts with these parameters instead of the defaults."""
     report = progress or (lambda stage: None)
     stages = speed_stages(rec, speed_mps)
     notes: list[str] = list(rec.warnings)
@@ -67,7 +69,7 @@ def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None
     report("steps")
     acc_level_g = level_frame_acc_g(uniform.acc_g, angles_grid, uniform.sample_rate_hz)
     contacts = detect_contacts(uniform.t_s, uniform.acc_g, uniform.sample_rate_hz, uniform.valid, bouts,
-                               activities=("running", "walking"),
+                               activities=("running", "walking"), running=running_detector,
                                acc_fwd_g=acc_level_g[:, 0] if calibration.forward_found else None)
     if not (bouts["activity"] == "running").any():
         notes.append("no running found in this recording: nothing to measure")

@@ -91,7 +91,7 @@ def test_end_of_propulsion_matches_the_plain_rule():
     assert np.isnan(got[-1]) and np.isfinite(got[:-1]).all()
 
 
-def test_toe_off_is_the_mean_of_the_vertical_rule_and_the_end_of_propulsion():
+def test_toe_off_is_the_weighted_mean_of_the_vertical_rule_and_the_end_of_propulsion():
     t, f, ics, _ = half_sine_train()
     vertical = RunningContactDetector().detect(t, f, 200.0)
     early = RunningContactDetector().detect(t, f, 200.0, forward_recoil(t, ics, 0.25, 0.35, 0.0))
@@ -99,7 +99,9 @@ def test_toe_off_is_the_mean_of_the_vertical_rule_and_the_end_of_propulsion():
     np.testing.assert_array_equal(early["t_ic_s"], vertical["t_ic_s"])
     t_ic, t_fc = vertical["t_ic_s"].to_numpy(), vertical["t_fc_s"].to_numpy()
     end = _end_of_propulsion_loop(t, lowpass(forward_recoil(t, ics, 0.25, 0.35, 0.02), 10.0, 200.0), t_ic, t_fc)
-    np.testing.assert_allclose(late["t_fc_s"].to_numpy()[:-1], 0.5 * (t_fc + end)[:-1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(late["t_fc_s"].to_numpy()[:-1], (2 * t_fc + end)[:-1] / 3, rtol=0, atol=1e-12)
+    equal = RunningContactDetector(vertical_weight=0.5).detect(t, f, 200.0, forward_recoil(t, ics, 0.25, 0.35, 0.02))
+    np.testing.assert_allclose(equal["t_fc_s"].to_numpy()[:-1], 0.5 * (t_fc + end)[:-1], rtol=0, atol=1e-12)
     # propulsion that ends later gives a later toe-off; the last contact has no flight after it
     # and keeps the vertical toe-off
     assert np.all((late["t_fc_s"] - early["t_fc_s"]).to_numpy()[:-1] > 0.003)
