@@ -72,10 +72,6 @@ class RollingBuffer:
         while self._blocks and float(self._blocks[0].t_s[-1]) < t_end - self.keep_s:
             self._blocks.pop(0)
 
-    @property
-    def duration_s(self) -> float:
-        return 0.0 if not self._blocks else float(self._blocks[-1].t_s[-1] - self._blocks[0].t_s[0])
-
     def recording(self, last_s: float | None = None, blocks: list[SampleBlock] | None = None) -> Recording | None:
         """The buffered samples (or the last ``last_s`` seconds of them) as a Recording.
 
