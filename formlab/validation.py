@@ -58,7 +58,7 @@ GRF_MIN_CONTACT_S = 0.05
 WINDOW_S = 60.0  # cadence windows against the ankle reference
 STABILITY_WINDOW_S = 20.0  # cadence stability windows (five in a 100 s recording)
 LOA_Z = 1.96
-TOE_OFF_WEIGHTS = (1.0, 0.0, 0.5)  # information: toe-off from the vertical rule alone, propulsion alone, equal
+TOE_OFF_WEIGHTS = {1.0: "vertical rule alone", 0.0: "end of propulsion alone", 0.5: "equal weights"}  # information
 
 
 # ------------------------------------------------------------------------------------------------
@@ -655,6 +655,8 @@ def treadmill_grf(data: Path) -> Section:
         f"{_verdict(contact.n > 0 and abs(contact.bias) <= 15)} |",
         f"| contact time SD | {_fmt(contact.sd, 1)} ms | ≤ 15 ms | {_verdict(contact.n > 1 and contact.sd <= 15)} |",
     ]
+    weight_rows = [(weight, name, agreement(by_weight[weight])) for weight, name in TOE_OFF_WEIGHTS.items()]
+    weight_rows.append((RunningContactDetector().vertical_weight, "product", contact))
     sec.lines += [
         "",
         "The sacral forward signal around force-plate toe-off (information; the simulator's swing-leg recoil is "
@@ -669,10 +671,7 @@ def treadmill_grf(data: Path) -> Section:
         "",
         "| weight of the vertical rule | toe-off | contact bias ms | contact SD ms | n |",
         "|---|---|---|---|---|",
-        *(f"| {weight:.2f} | {name} | {_fmt(a.bias, 1)} | {_fmt(a.sd, 1)} | {a.n} |" for weight, name, a in (
-            *((w, label, agreement(by_weight[w])) for w, label in zip(TOE_OFF_WEIGHTS, (
-                "vertical rule alone", "end of propulsion alone", "equal weights"))),
-            (RunningContactDetector().vertical_weight, "product", contact))),
+        *(f"| {weight:.2f} | {name} | {_fmt(a.bias, 1)} | {_fmt(a.sd, 1)} | {a.n} |" for weight, name, a in weight_rows),
     ]
     if failures:
         sec.lines += ["", "Crashes:", ""] + [f"- {f}" for f in failures]
