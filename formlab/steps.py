@@ -35,11 +35,12 @@ of vertical specific force, and contact is where the ground force is on:
   alone, 16.2 ms with the end of propulsion alone, 13.0 ms with equal weights, 13.6 ms with the
   2 : 1 weights used). The end of propulsion moves with the timing of the recoil: on the
   simulated grid, whose recoil is deepest 10–35 ms after toe-off as on the real trials, it errs
-  by up to ±15 ms per session (seed 3), and with equal weights (up to commit 36e3f20) the grid's
-  per-side contact error left ±10 ms at two of four seeds (``python -m formlab.validation --parts a
-  --seed N``: 95 % upper limits 8.6, 10.1, 11.5, 9.1 ms for seeds 1–4; with 2 : 1, 6.7, 7.9, 8.9,
-  7.3 ms). So the vertical rule, which the recoil does not move, weighs twice
-  (``vertical_weight``): chosen on both, the real trials and the grid, not fitted to either.
+  by up to ±15 ms per session (seed 3), and with equal weights (up to commit 36e3f20, ``python -m
+  formlab.validation --parts a --seed N``) the grid's per-side contact error left ±10 ms at two of
+  four seeds (95 % upper limits 8.6, 10.1, 11.5, 9.1 ms for seeds 1–4; with 2 : 1, 6.7, 7.9, 8.9,
+  7.3 ms, ``validation.md`` parts a and s). So the vertical rule, which the recoil does not move,
+  weighs twice (``vertical_weight``): chosen on both, the real trials and the grid, not fitted to
+  either.
   The last contact of a stretch has no following flight and keeps the vertical toe-off.
 * **Short flights**: stance peaks at least ``min_step_s`` apart, each rising from below half its
   height, are two steps even when a lagging tail extrapolates the first toe-off past the second

@@ -1,14 +1,16 @@
 """Regenerate ``docs/validation.md``: how well the analysis agrees with truth and references.
 
-    python -m formlab.validation [--quick] [--runs N] [--seed S] [--data DIR] [--out PATH] [--parts aebcd]
+    python -m formlab.validation [--quick] [--runs N] [--seed S] [--data DIR] [--out PATH] [--parts asebcd]
 
-Five parts, each a table with its target and PASS/FAIL (page order a, e, b, c, d):
+Six parts, each a table with its target and PASS/FAIL (page order a, s, e, b, c, d):
 
 (a) **Simulated grid.** ``N`` sessions from :func:`formlab.simulate.random_grid_params` (random
     runner, mount, rate 100–208 Hz, noise, gyroscope bias, clock drift), analysed with
     :func:`formlab.analysis.analyze` and compared with the simulator's truth. Detected steps are
     matched one-to-one to truth steps by initial-contact time (nearest first, within
     :data:`SIM_MATCH_S`); per-step errors use the matched pairs, per-run errors the summaries.
+(s) **The grid at other seeds**: part (a)'s checks again on :data:`OTHER_SEEDS` fresh grids (the
+    next seeds), so that no check passes on one lucky draw.
 (b) **treadmill-sacrum-grf** (real sacral accelerometer, force-treadmill reference): contacts are
     where the vertical ground reaction force exceeds 0.05 body weights; contacts cut by the
     trial's start or end are left out.
@@ -58,6 +60,7 @@ GRF_MIN_CONTACT_S = 0.05
 WINDOW_S = 60.0  # cadence windows against the ankle reference
 STABILITY_WINDOW_S = 20.0  # cadence stability windows (five in a 100 s recording)
 LOA_Z = 1.96
+OTHER_SEEDS = 3  # part (s): grids drawn again with the next seeds
 TOE_OFF_WEIGHTS = {1.0: "vertical rule alone", 0.0: "end of propulsion alone", 0.5: "equal weights"}  # information
 
 
@@ -481,6 +484,27 @@ ANGLE_METRICS = ("pelvic_tilt_deg.mean", "pelvic_tilt_deg.range", "pelvic_drop_d
                  "pelvic_rotation_deg.range")
 SIDE_METRICS = ("ground_contact_ms.left", "ground_contact_ms.right", "ground_contact_balance_left_pct",
                 "impact_g.left", "impact_g.right", "braking_mps.left", "braking_mps.right")
+
+
+def other_seeds(runs: int, seed: int, count: int | None = None) -> Section:
+    """Part (s): part (a)'s checks on ``count`` more grids, seeds ``seed + 1`` on."""
+    count = OTHER_SEEDS if count is None else count
+    sec = Section("(s) Simulated grid at other seeds")
+    seeds = [seed + k for k in range(1, count + 1)]
+    grids = [simulated_grid(runs, s).checks for s in seeds]
+    failed = [f"{c.name} (seed {s})" for s, checks in zip(seeds, grids) for c in checks if not c.passed]
+    total = sum(len(checks) for checks in grids)
+    sec.lines += [
+        f"Part (a)'s checks, each grid {runs} new sessions drawn as in part (a) with the seed named.",
+        "",
+        "| check | target | " + " | ".join(f"seed {s}" for s in seeds) + " |",
+        "|---|---|" + "---|" * len(seeds),
+        *(f"| {row[0].name} | {row[0].target} | " + " | ".join(f"{c.value} {_verdict(c.passed)}" for c in row) + " |"
+          for row in zip(*grids)),
+    ]
+    sec.check("every grid check at other seeds", f"{total - len(failed)} of {total} pass"
+              + (f" (fails: {', '.join(failed)})" if failed else f" (seeds {seeds[0]}–{seeds[-1]})"), "all", not failed)
+    return sec
 
 
 def simulated_accelerometer_only(runs: int, seed: int) -> Section:
@@ -973,12 +997,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared real data folder")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "validation.md")
-    parser.add_argument("--parts", default="aebcd", help="which parts to run, in page order (default aebcd)")
+    parser.add_argument("--parts", default="asebcd", help="which parts to run, in page order (default asebcd)")
     args = parser.parse_args(argv)
     runs = args.runs or (8 if args.quick else 40)
     start = time.perf_counter()
     sections = []
-    builders = {"a": lambda: simulated_grid(runs, args.seed), "e": lambda: simulated_accelerometer_only(max(3, runs // 4), args.seed),
+    builders = {"a": lambda: simulated_grid(runs, args.seed), "s": lambda: other_seeds(runs, args.seed), "e": lambda: simulated_accelerometer_only(max(3, runs // 4), args.seed),
                 "b": lambda: treadmill_grf(args.data),
                 "c": lambda: walking_indip(args.data), "d": lambda: long_runs(args.data)}
     for part in args.parts:
@@ -993,7 +1017,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"part ({part}): {time.perf_counter() - t0:.1f} s")
     command = "python -m formlab.validation" + (" --quick" if args.quick else "") + \
         (f" --runs {args.runs}" if args.runs else "") + (f" --seed {args.seed}" if args.seed != 1 else "") + \
-        (f" --parts {args.parts}" if args.parts != "aebcd" else "")
+        (f" --parts {args.parts}" if args.parts != "asebcd" else "")
     page = render(sections, command, time.perf_counter() - start)
     args.out.write_text(page, encoding="utf-8")
     checks = [c for s in sections for c in s.checks]

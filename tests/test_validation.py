@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from formlab import validation
 from formlab.validation import (
     Detection, agreement, ankle_impacts, cadence_from_intervals, contacts_from_force, match_events,
     analysis_windowed_cadence, null_metrics, reference_windowed_cadence,
@@ -146,3 +147,18 @@ def test_forward_around_toe_off_finds_the_dip_after_toe_off():
     at_fc, lowest, lowest_ms = forward_around_toe_off(t, fwd, t_fc)
     assert at_fc == pytest.approx(-0.8 * np.exp(-0.5 * (0.020 / 0.0206) ** 2), abs=1e-6)
     assert lowest == pytest.approx(-0.8, abs=1e-6) and lowest_ms == pytest.approx(20.0)
+
+
+def test_other_seeds_runs_the_next_seeds_and_names_every_failure(monkeypatch):
+    def fake_grid(runs, seed):
+        sec = validation.Section("(a) Simulated grid")
+        sec.check("cadence", f"seed {seed}", "within ±0.5", True)
+        sec.check("contact", f"seed {seed}", "within ±10", seed != 6)
+        return sec
+
+    monkeypatch.setattr(validation, "simulated_grid", fake_grid)
+    sec = validation.other_seeds(runs=4, seed=4, count=3)
+    (check,) = sec.checks
+    assert not check.passed and check.value == "5 of 6 pass (fails: contact (seed 6))"
+    assert "| contact | within ±10 | seed 5 **PASS** | seed 6 **FAIL** | seed 7 **PASS** |" in sec.lines
+    assert validation.other_seeds(runs=4, seed=10, count=2).checks[0].value == "4 of 4 pass (seeds 11–12)"
