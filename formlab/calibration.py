@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -70,7 +71,8 @@ DEAD_AXIS_STD_G = 1e-6
 MIN_FORWARD_CORRELATION = 0.1
 """Below this correlation between horizontal acceleration and d(f_up)/dt, forward is not found."""
 
-REPO_CALIBRATION_DIR = Path(__file__).resolve().parent.parent / "calibration"
+CALIBRATION_DIR_ENV = "FORMLAB_CALIBRATION_DIR"
+"""Environment variable naming a folder of device calibration files."""
 
 SENSOR_AXES = ("x", "y", "z")
 
@@ -89,6 +91,7 @@ class DeviceCalibration:
     positions: int = 0
     residual_g: float = 0.0
     source: str = ""
+    path: str = ""  # the file it was read from ("" when fitted, not loaded)
 
     def correct_acc(self, acc_g: np.ndarray) -> np.ndarray:
         """Remove bias and scale error from raw accelerometer readings (n, 3), g."""
@@ -147,6 +150,7 @@ class DeviceCalibration:
             positions=int(data.get("positions", 0)),
             residual_g=float(data.get("residual_g", 0.0)),
             source=str(data.get("source", "")),
+            path=str(path),
         )
 
 
@@ -170,6 +174,11 @@ class Calibration:
     def device_calibration_applied(self) -> bool:
         return self.device_calibration is not None
 
+    @property
+    def device_calibration_file(self) -> str | None:
+        """The device calibration file that was applied, or None."""
+        return None if self.device_calibration is None else self.device_calibration.path
+
 
 @dataclass
 class BodySignals:
@@ -184,23 +193,35 @@ class BodySignals:
 
 
 def device_file_name(device: str) -> str:
-    """File name of a device's calibration: the device name, lowercase, ``[a-z0-9-]`` only."""
-    slug = re.sub(r"[^a-z0-9]+", "-", device.strip().lower()).strip("-")
+    """File name of a device's calibration: the device name, lowercase, ``[a-z0-9-]`` only, at
+    most 64 characters (a long ``device`` value must not make an impossible file name)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", device.strip().lower()).strip("-")[:64].strip("-")
     return f"{slug or 'device'}.toml"
 
 
+def calibration_search_dirs(calibration_dir: str | Path | None = None) -> list[Path]:
+    """Where device calibration files are looked for, first found wins: ``calibration_dir``
+    (``--calibration-dir``), ``$FORMLAB_CALIBRATION_DIR``, ``./calibration`` and the user's formlab
+    config folder (``platformdirs.user_config_dir("formlab")/calibration``)."""
+    import platformdirs
+
+    dirs = [Path(calibration_dir)] if calibration_dir else []
+    if os.environ.get(CALIBRATION_DIR_ENV):
+        dirs.append(Path(os.environ[CALIBRATION_DIR_ENV]))
+    dirs += [Path("calibration"), Path(platformdirs.user_config_dir("formlab")) / "calibration"]
+    return dirs
+
+
 def find_device_calibration(rec, calibration_dir: str | Path | None = None) -> DeviceCalibration | None:
-    """The calibration file for ``rec.metadata['device']`` from ``calibration_dir`` or the repo's
-    ``calibration/`` folder, or None when there is none."""
+    """The calibration file for ``rec.metadata['device']`` from the first folder of
+    :func:`calibration_search_dirs` that has one, or None when there is none."""
     device = (rec.metadata or {}).get("device") if getattr(rec, "metadata", None) else None
     if not device:
         return None
-    dirs = [Path(calibration_dir)] if calibration_dir else []
-    dirs.append(REPO_CALIBRATION_DIR)
-    for d in dirs:
+    for d in calibration_search_dirs(calibration_dir):
         candidate = d / device_file_name(device)
         if candidate.is_file():
-            return DeviceCalibration.load(candidate)
+            return DeviceCalibration.load(candidate.absolute())
     return None
 
 
@@ -214,7 +235,7 @@ def calibrate(rec, bouts: pd.DataFrame | None = None, calibration_dir: str | Pat
     acc_g = np.asarray(rec.acc_g, dtype=float)
     if device_cal is not None:
         acc_g = device_cal.correct_acc(acc_g)
-        notes.append(f"device calibration for '{device_cal.device}' applied")
+        notes.append(f"device calibration for '{device_cal.device}' applied from {device_cal.path}")
     gyr_dps = None if rec.gyr_dps is None else np.asarray(rec.gyr_dps, dtype=float)
     t_s = np.asarray(rec.t_s, dtype=float)
     if bouts is None:
@@ -650,23 +671,26 @@ def add_calibrate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("recording", help="recording CSV of the six-position routine (calibration/README.md)")
     parser.add_argument(
         "--out",
-        help="calibration TOML to write (default: calibration/<device>.toml in the repository)",
+        help="calibration TOML to write (default: ./calibration/DEVICE.toml, named after the '# device:' line)",
     )
+    parser.add_argument("--force", action="store_true", help="replace an existing calibration file")
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
     """``formlab calibrate REC.csv [--out FILE]``: fit and write a device calibration file."""
+    from formlab.output_files import check_outputs
     from formlab.recording import read_recording
 
     rec = read_recording(args.recording)
-    cal = fit_six_position(rec)
     if args.out:
         out = Path(args.out)
     else:
-        if not cal.device:
+        device = (rec.metadata or {}).get("device", "")
+        if not device:
             raise InputError(args.recording, None, "no '# device:' metadata line: give --out FILE")
-        out = REPO_CALIBRATION_DIR / device_file_name(cal.device)
-    out.parent.mkdir(parents=True, exist_ok=True)
+        out = Path("calibration") / device_file_name(device)
+    check_outputs({"--out": out}, inputs=[args.recording], force=args.force)
+    cal = fit_six_position(rec)
     cal.save(out)
     print(
         f"{out}: {cal.positions} holds, residual {cal.residual_g * 1000:.1f} mg, "

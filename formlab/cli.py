@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from formlab.errors import InputError
+from formlab.errors import CommandError, InputError
 
 EXAMPLES = {
     "analyze": "formlab analyze firmware_recordings/simulated_treadmill_10min.csv --json out/summary.json --steps out/steps.csv --html out/report.html",
@@ -21,7 +21,7 @@ EXAMPLES = {
     "rules": "formlab rules\n  formlab rules --rules my_thresholds.toml",
     "devices": "formlab devices --timeout 8",
     "record": "formlab record --device waist-imu-07 --out run.csv",
-    "live": "formlab live --device waist-imu-07 --out run.csv --html run.html\n  formlab live --replay run.csv --speed 10",
+    "live": "formlab live --device waist-imu-07 --out run.csv --html run.html\n  formlab live --replay run.csv --replay-speed 10",
 }
 
 
@@ -94,30 +94,38 @@ def _parser(argv: list[str]) -> argparse.ArgumentParser:
 
 
 def _add_analyze_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("recording", metavar="REC", help="recording CSV (formlab recording format)")
-    p.add_argument("--json", metavar="SUMMARY.json", help="write the summary (spec/analysis-output.md)")
-    p.add_argument("--steps", metavar="STEPS.csv", help="write one row per detected step")
+    p.add_argument("recording", metavar="REC", help="recording CSV (docs/recording-format.md)")
+    p.add_argument("--json", metavar="SUMMARY.json", help="write the summary (docs/output-files.md)")
+    p.add_argument("--steps", metavar="STEPS.csv", help="write one row per detected step (docs/output-files.md)")
     p.add_argument("--html", metavar="REPORT.html", help="also write the self-contained HTML report")
-    p.add_argument("--speed", type=float, metavar="MPS", help="treadmill speed, m/s (overrides the metadata)")
-    p.add_argument("--rules", metavar="FILE", help="coach's rule overrides (TOML): thresholds, rules switched off")
-    p.add_argument("--calibration-dir", metavar="DIR", help="per-device calibration files (default: ./calibration)")
+    add_common_analysis_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no terminal summary")
+
+
+def add_common_analysis_arguments(p: argparse.ArgumentParser) -> None:
+    """The options every command that analyses a recording takes, with one meaning each."""
+    p.add_argument("--treadmill-speed", type=float, metavar="MPS", help="treadmill belt speed, m/s (overrides the metadata)")
+    p.add_argument("--rules", metavar="FILE", help="coach's rule overrides (TOML): thresholds, rules switched off")
+    p.add_argument("--calibration-dir", metavar="DIR",
+                   help="folder of device calibration files (searched first; then $FORMLAB_CALIBRATION_DIR, "
+                        "./calibration and the user's formlab config folder)")
+    p.add_argument("--force", action="store_true", help="replace output files that already exist")
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
     from formlab.analysis import analyze
+    from formlab.output_files import check_outputs
     from formlab.recording import read_recording
     from formlab.rules import load_catalogue
     from formlab.summary_view import print_summary, stage_progress
 
+    check_outputs({"--json": args.json, "--steps": args.steps, "--html": args.html}, inputs=[args.recording],
+                  force=args.force)
     catalogue = load_catalogue(overrides_path=args.rules) if args.rules else None
-    for out in (args.json, args.steps, args.html):
-        if out:
-            _ensure_parent(out)
     with stage_progress(Path(args.recording).name, quiet=args.quiet) as progress:
         progress("reading")
         rec = read_recording(args.recording)
-        analysis = analyze(rec, speed_mps=args.speed, calibration_dir=args.calibration_dir,
+        analysis = analyze(rec, speed_mps=args.treadmill_speed, calibration_dir=args.calibration_dir,
                            catalogue=catalogue, progress=progress)
         if args.html:
             progress("report")
@@ -135,10 +143,6 @@ def _run_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ensure_parent(path: str) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = _parser(argv).parse_args(argv)
@@ -147,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"formlab: {exc}", file=sys.stderr)
         return 2
+    except CommandError as exc:
+        print(f"formlab: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("formlab: interrupted", file=sys.stderr)
         return 130

@@ -1,8 +1,10 @@
-"""The one error type for bad input.
+"""The two error types a command reports as one line, never as a traceback.
 
 Every problem with a file a user hands to formlab (a recording, a rules override, a calibration
-file) is reported as one line ``path:line: problem``. The command line prints ``str(error)`` and
-exits with status 2; it never shows a traceback for bad input.
+file, an output path) is an :class:`InputError`, one line ``path:line: problem``: the command line
+prints it and exits with status 2. A command that cannot do its work for another reason (no
+Bluetooth adapter, the sensor not found, a capture that failed) raises a :class:`CommandError`:
+one line, exit status 1.
 """
 
 from __future__ import annotations
@@ -20,3 +22,7 @@ class InputError(Exception):
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.problem}"
+
+
+class CommandError(Exception):
+    """A command could not do its work for a reason other than bad input (one line, exit 1)."""

@@ -231,6 +231,8 @@ async def run_dashboard(source, buffer: RollingBuffer, analyzer: LiveAnalyzer, c
             if not task.done():
                 task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+    if not task.cancelled() and task.exception() is not None:
+        raise task.exception()  # the capture failed: say so, never end as if the run were recorded
     return state
 
 
@@ -238,32 +240,47 @@ def add_live_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--device", metavar="NAME_OR_ADDRESS", help="stream from this sensor")
     source.add_argument("--replay", metavar="RUN.csv", help="feed a recording through the live pipeline")
-    parser.add_argument("--speed", type=float, default=1.0, metavar="N", help="replay N times faster than real time")
-    parser.add_argument("--out", metavar="RUN.csv", help="recording to write (required with --device)")
+    parser.add_argument("--replay-speed", type=float, default=1.0, metavar="N",
+                        help="with --replay: play N times faster than real time (default 1)")
+    parser.add_argument("--out", metavar="RUN.csv",
+                        help="with --device (required): the new recording, written as samples arrive")
     parser.add_argument("--html", metavar="REPORT.html", help="write the HTML report when the run ends")
-    parser.add_argument("--treadmill-speed", type=float, metavar="MPS", help="belt speed, m/s")
-    parser.add_argument("--rate", type=float, metavar="HZ", help="stream rate where the device offers a choice")
+    parser.add_argument("--treadmill-speed", type=float, metavar="MPS", help="treadmill belt speed, m/s")
+    parser.add_argument("--rate", type=float, metavar="HZ", help="with --device: stream rate where the device offers a choice")
+    parser.add_argument("--force", action="store_true", help="replace an existing --html file")
 
 
 def run_live(args: argparse.Namespace, console: Console | None = None) -> int:
     from formlab.errors import InputError
+    from formlab.output_files import check_outputs
 
     console = console or Console()
     metadata = {"treadmill_speed_mps": str(args.treadmill_speed)} if args.treadmill_speed else {}
+    if args.replay and args.rate is not None:
+        raise InputError("--rate", None, "--rate sets a sensor's stream rate: it works with --device, not --replay")
+    if args.device and args.replay_speed != 1.0:
+        raise InputError("--replay-speed", None, "--replay-speed works with --replay, not --device")
+    if args.replay and args.out:
+        raise InputError("--out", None, "names the recording a sensor writes; with --replay the recording "
+                                        "already exists (use --html for the report)")
+    if args.device and not args.out:
+        raise InputError("--out", None, "live capture needs --out RUN.csv: every sample is written to disk")
+    check_outputs({"--out": args.out, "--html": args.html}, inputs=[args.replay] if args.replay else [],
+                  force=args.force, never_replace=("--out",))
     if args.replay:
         header = read_recording(args.replay)  # fail early, one line, on a bad file
         buffer = RollingBuffer(metadata={**header.metadata, **metadata, "sample_rate_hz": f"{header.sample_rate_hz:g}"})
-        source = replay_blocks(args.replay, args.speed, buffer.append)
+        source = replay_blocks(args.replay, args.replay_speed, buffer.append)
         final_path = args.replay
     else:
-        if not args.out:
-            raise InputError("--out", None, "live capture needs --out RUN.csv: every sample is written to disk")
-        from formlab.ble.collector import print_stats, record
+        from formlab.ble.collector import find_device, print_stats, record
 
+        # find the sensor before the dashboard opens: no sensor or no Bluetooth is one line, exit 1
+        target = asyncio.run(find_device(args.device, 10.0))
         buffer = RollingBuffer(metadata=metadata)
 
         async def source_coro():
-            stats = await record(args.device, args.out, rate_hz=args.rate, metadata=metadata, on_samples=buffer.append)
+            stats = await record(target, args.out, rate_hz=args.rate, metadata=metadata, on_samples=buffer.append)
             print_stats(stats, console)
 
         source = source_coro()

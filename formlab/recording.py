@@ -517,8 +517,9 @@ class RecordingAppender:
         self._fsync = fsync
         self._formats = _formats(has_gyro, True, True)
         self.rows_written = 0
-        self._fh = open(self.path, "w", encoding="utf-8", newline="\n")
-        self._fh.write(_metadata_text(metadata))
+        header = _metadata_text(metadata)  # validated before the file exists
+        self._fh = open(self.path, "x", encoding="utf-8", newline="\n")  # never replaces a recording
+        self._fh.write(header)
         self._fh.write(",".join(_columns(has_gyro, True, True)) + "\n")
         self._flush()
 

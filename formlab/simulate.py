@@ -869,6 +869,7 @@ def add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
     d = Runner()
     parser.add_argument("--out", required=True, help="recording CSV to write")
     parser.add_argument("--truth", help="truth steps CSV to write (per-step true metrics)")
+    parser.add_argument("--force", action="store_true", help="replace output files that already exist")
     parser.add_argument("--demo", action="store_true",
                         help="the shipped demo session (10 s standing, 10 min at 3.33 m/s with mild problems); "
                              "the runner options below are then ignored")
@@ -885,7 +886,8 @@ def add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tilt-deg", type=float, default=d.tilt_deg)
     parser.add_argument("--drop-left-deg", type=_non_negative, default=d.drop_left_deg)
     parser.add_argument("--drop-right-deg", type=_non_negative, default=d.drop_right_deg)
-    parser.add_argument("--speed-mps", type=_positive, default=None, help="treadmill speed (metadata)")
+    parser.add_argument("--treadmill-speed", type=float, default=None, metavar="MPS",
+                        help="treadmill belt speed, m/s (written to the metadata)")
     parser.add_argument("--mount", type=_mount, default="random",
                         help="'upright', 'random' (default) or the sensor's z,y,x turn in degrees, e.g. 90,0,180")
     parser.add_argument("--packet-loss", type=_non_negative, default=0.0, help="probability of losing a packet")
@@ -896,6 +898,11 @@ def add_simulate_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Run ``formlab simulate`` from parsed arguments; returns the exit status."""
+    from formlab.output_files import check_outputs
+
+    if args.treadmill_speed is not None and not 0 < args.treadmill_speed < 15:
+        raise InputError("--treadmill-speed", None, f"a treadmill belt runs at 0-15 m/s, got {args.treadmill_speed:g}")
+    check_outputs({"--out": args.out, "--truth": args.truth}, force=args.force)
     if args.demo:
         params = demo_params()
     else:
@@ -903,7 +910,7 @@ def run_simulate(args: argparse.Namespace) -> int:
                         contact_diff_ms=args.contact_diff_ms, impact_left_bw=args.impact_left_bw,
                         impact_right_bw=args.impact_right_bw, braking_mps=args.braking_mps, tilt_deg=args.tilt_deg,
                         drop_left_deg=args.drop_left_deg, drop_right_deg=args.drop_right_deg,
-                        speed_mps=args.speed_mps)
+                        speed_mps=args.treadmill_speed)
         step_ms = 60000.0 / runner.cadence_spm
         longest_ms = max(runner.contact_s("left"), runner.contact_s("right")) * 1000
         if longest_ms >= step_ms or min(runner.contact_s("left"), runner.contact_s("right")) <= 0:

@@ -21,6 +21,7 @@ from formlab.calibration import (
 from formlab.errors import InputError
 from formlab.recording import Recording, read_recording, write_recording
 from formlab.segmentation import segment
+from formlab.six_position_sim import ALL_POSITIONS, six_position_recording
 from formlab.simulate import random_grid_params, simulate
 from gait_synth import synth_session
 
@@ -145,26 +146,8 @@ def test_real_walking_mount_matches_mobilise_d_axes(name):
 # ------------------------------------------------------------------ six-position device routine
 
 
-def _six_position_recording(bias, scale, rate_hz=100.0, hold_s=4.0, move_s=1.5, off_axis_deg=3.0, seed=1,
-                            positions=None):
-    rng = np.random.default_rng(seed)
-    positions = positions or [(0, 1), (0, -1), (1, 1), (1, -1), (2, 1), (2, -1)]
-    chunks = []
-    for k, (axis, sign) in enumerate(positions):
-        u = np.zeros(3)
-        u[axis] = sign
-        tilt = Rotation.from_rotvec(rng.normal(size=3) * np.deg2rad(off_axis_deg) / np.sqrt(3))
-        u = tilt.apply(u)
-        n_hold = int(hold_s * rate_hz)
-        chunks.append(np.tile(u, (n_hold, 1)) + rng.normal(0, 0.002, (n_hold, 3)))
-        n_move = int(move_s * rate_hz)
-        chunks.append(np.tile(u, (n_move, 1)) + rng.normal(0, 0.3, (n_move, 3)))
-    true = np.vstack(chunks)
-    acc = true * scale + bias
-    t = np.arange(acc.shape[0]) / rate_hz
-    gyr = np.tile([0.4, -0.3, 0.2], (t.size, 1)) + rng.normal(0, 0.02, (t.size, 3))
-    return Recording(t_s=t, acc_g=acc, gyr_dps=gyr, metadata={"device": "Test IMU #7"}, sample_rate_hz=rate_hz,
-                     path="six.csv")
+def _six_position_recording(bias, scale, positions=ALL_POSITIONS):
+    return six_position_recording(bias, scale, positions=positions)
 
 
 def test_six_position_fit_recovers_bias_and_scale():
@@ -265,3 +248,54 @@ def test_dead_accelerometer_is_one_line_input_error():
                     sample_rate_hz=100.0, path="dead.csv")
     with pytest.raises(InputError, match=r"^dead.csv: the accelerometer's mean specific force is 0.000 g"):
         calibrate(rec)
+
+
+def test_calibration_search_order(tmp_path, monkeypatch):
+    """--calibration-dir, then $FORMLAB_CALIBRATION_DIR, then ./calibration, then the user config folder."""
+    import platformdirs
+
+    s = synth_session(plan=PLAN, rate_hz=100.0, device="Test IMU #7", noise_g=0.0)
+    folders = {name: tmp_path / name for name in ("option", "env", "cwd", "config")}
+    for name, folder in folders.items():
+        (folder / "calibration" if name == "cwd" else folder).mkdir(parents=True)
+    monkeypatch.chdir(folders["cwd"])
+    monkeypatch.setattr(platformdirs, "user_config_dir", lambda app: str(folders["config"].parent / "cfg"))
+    config_dir = folders["config"].parent / "cfg" / "calibration"
+    config_dir.mkdir(parents=True)
+    monkeypatch.setenv("FORMLAB_CALIBRATION_DIR", str(folders["env"]))
+    places = [folders["option"], folders["env"], folders["cwd"] / "calibration", config_dir]
+    for place in places:
+        DeviceCalibration("Test IMU #7", np.zeros(3), np.ones(3), positions=6, source=str(place)).save(
+            place / "test-imu-7.toml")
+    for place in places:  # each folder wins while those before it have no file
+        cal = calibrate(s.recording, calibration_dir=folders["option"])
+        assert cal.device_calibration_file == str(place / "test-imu-7.toml")
+        assert any(str(place) in note for note in cal.notes)
+        (place / "test-imu-7.toml").unlink()
+    assert calibrate(s.recording, calibration_dir=folders["option"]).device_calibration_file is None
+
+
+def test_long_device_name_gives_a_usable_file_name():
+    name = device_file_name("x" * 10_000)
+    assert name.endswith(".toml") and len(name) <= 69
+
+
+def test_calibrate_writes_to_the_working_folder_and_never_replaces(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    rec_path = tmp_path / "six.csv"
+    write_recording(rec_path, six_position_recording(np.array([0.01, 0.0, -0.02]), np.ones(3)))
+    parser = argparse.ArgumentParser()
+    add_calibrate_arguments(parser)
+    assert run_calibrate(parser.parse_args([str(rec_path)])) == 0
+    written = tmp_path / "calibration" / "test-imu-7.toml"
+    assert written.is_file()
+    with pytest.raises(InputError, match="exists"):
+        run_calibrate(parser.parse_args([str(rec_path)]))
+    assert run_calibrate(parser.parse_args([str(rec_path), "--force"])) == 0
+
+
+def test_shipped_six_position_sample_calibrates():
+    sample = Path(__file__).resolve().parents[1] / "firmware_recordings" / "six_position_waist-imu-07.csv"
+    cal = fit_six_position(read_recording(sample))
+    assert cal.positions == 6 and cal.residual_g < 2e-3
+    assert np.allclose(cal.acc_bias_g, [0.021, -0.034, 0.012], atol=2e-3)

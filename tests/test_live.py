@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -90,3 +91,48 @@ def test_a_long_standing_start_still_gets_calibrated(tmp_path):
     state = analyzer.update()
     assert analyzer.calibration is not None
     assert state.metrics["cadence_spm"] == pytest.approx(170, abs=1.5)
+
+
+def test_live_device_without_bluetooth_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    import formlab.ble.collector as collector
+    from formlab.ble.scan import bluetooth_unavailable
+    from formlab.cli import main
+
+    async def no_stack(device, timeout_s, scanner_backend=None):
+        raise bluetooth_unavailable(FileNotFoundError(2, "No such file or directory"))
+
+    monkeypatch.setattr(collector, "find_device", no_stack)
+    out = tmp_path / "run.csv"
+    assert main(["live", "--device", "waist-imu-07", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and "no Bluetooth stack found" in err[0] and "Errno" not in err[0]
+    assert "formlab live" not in captured.out  # no dashboard drawn for a run that never started
+    assert not out.exists()
+
+
+def test_a_failed_capture_ends_the_dashboard_with_its_error():
+    from formlab.errors import CommandError
+
+    async def failing_source():
+        await asyncio.sleep(0.05)
+        raise CommandError("the sensor went away")
+
+    buffer = RollingBuffer()
+    with pytest.raises(CommandError, match="the sensor went away"):
+        asyncio.run(run_dashboard(failing_source(), buffer, LiveAnalyzer(buffer), Console(file=open("/dev/null", "w")),
+                                  refresh_s=0.01))
+
+
+@pytest.mark.parametrize("argv, problem", [
+    (["--replay", "R", "--out", "x.csv"], "with --replay the recording already exists"),
+    (["--replay", "R", "--rate", "100"], "works with --device, not --replay"),
+    (["--device", "d", "--out", "x.csv", "--replay-speed", "5"], "works with --replay, not --device"),
+])
+def test_live_refuses_options_of_the_other_mode(argv, problem, tmp_path, capsys):
+    from formlab.cli import main
+
+    shimmer = Path(__file__).resolve().parents[1] / "firmware_recordings" / "shimmer_sacrum_512hz.csv"
+    argv = [str(shimmer) if a == "R" else str(tmp_path / a) if a.endswith(".csv") else a for a in argv]
+    assert main(["live", *argv]) == 2
+    assert problem in capsys.readouterr().err

@@ -38,8 +38,9 @@ from rich.console import Console
 
 from formlab.ble.adapter import DeviceAdapter, StreamInfo, adapter_for
 from formlab.ble.protocol import PacketError
-from formlab.ble.scan import NO_BLUETOOTH_HINT
+from formlab.ble.scan import bluetooth_unavailable
 from formlab.ble.stream import CaptureGap, SampleAssembler, SampleBlock
+from formlab.errors import CommandError
 from formlab.recording import RecordingAppender
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ STALL_CHECK_S = 0.5
 MAX_FRUITLESS_STARTS = 5
 
 
-class CaptureError(RuntimeError):
+class CaptureError(CommandError):
     """Capture could not start (device not found, no adapter for it, bad rate). One line."""
 
 
@@ -199,7 +200,7 @@ async def find_device(
             backend=scanner_backend,
         )
     except (BleakError, OSError) as exc:
-        raise CaptureError(f"cannot scan for Bluetooth devices ({NO_BLUETOOTH_HINT}): {exc or type(exc).__name__}") from exc
+        raise bluetooth_unavailable(exc) from exc
     if found is None:
         raise CaptureError(f"no BLE device named or addressed {device!r} found in {timeout_s:g} s")
     return found

@@ -11,13 +11,24 @@ from rich.console import Console
 from rich.table import Table
 
 from formlab.ble.adapter import adapter_for
+from formlab.errors import CommandError
 
 
 NO_BLUETOOTH_HINT = "is a Bluetooth adapter present and on, and on Linux bluetoothd running?"
 
 
-class BluetoothUnavailable(RuntimeError):
+class BluetoothUnavailable(CommandError):
     """No usable Bluetooth adapter or stack (BlueZ not running, adapter off, no permission)."""
+
+
+def bluetooth_unavailable(exc: BaseException) -> BluetoothUnavailable:
+    """One line that says why scanning failed, without the operating system's raw error text where
+    it only means "no Bluetooth stack here" (on Linux: no D-Bus socket to reach BlueZ)."""
+    if isinstance(exc, FileNotFoundError) or getattr(exc, "errno", None) == 2:
+        why = "no Bluetooth stack found (on Linux: BlueZ's D-Bus service is not reachable)"
+    else:
+        why = str(exc) or type(exc).__name__
+    return BluetoothUnavailable(f"cannot scan for Bluetooth devices: {why}; {NO_BLUETOOTH_HINT}")
 
 
 @dataclass(frozen=True)
@@ -38,7 +49,7 @@ async def scan_devices(timeout_s: float = 5.0, backend: type[BaseBleakScanner] |
     try:
         seen = await BleakScanner.discover(timeout=timeout_s, return_adv=True, backend=backend)
     except (BleakError, OSError) as exc:
-        raise BluetoothUnavailable(f"cannot scan for Bluetooth devices ({NO_BLUETOOTH_HINT}): {exc or type(exc).__name__}") from exc
+        raise bluetooth_unavailable(exc) from exc
     found = []
     for device, adv in seen.values():
         name = adv.local_name or device.name

@@ -11,20 +11,26 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
                         help="recording CSV; give two to compare the second against the first")
     parser.add_argument("--html", required=True, metavar="REPORT.html",
                         help="where to write the self-contained HTML report")
-    parser.add_argument("--speed", type=float, default=None, metavar="MPS",
-                        help="treadmill speed in m/s when the recording's metadata lacks it")
+    from formlab.cli import add_common_analysis_arguments
+
+    add_common_analysis_arguments(parser)
 
 
 def run_report(args: argparse.Namespace) -> int:
     """Analyse the recordings and write the report; returns the process exit code."""
     from formlab.analysis import analyze
     from formlab.errors import InputError
+    from formlab.output_files import check_outputs
     from formlab.recording import read_recording
     from formlab.report.html import write_report
+    from formlab.rules import load_catalogue
 
     if len(args.recordings) > 2:
-        raise InputError(args.recordings[2], 0, "a report compares at most two recordings")
-    analyses = [analyze(read_recording(p), speed_mps=args.speed) for p in args.recordings]
+        raise InputError(args.recordings[2], None, "a report compares at most two recordings: give one or two")
+    check_outputs({"--html": args.html}, inputs=args.recordings, force=args.force)
+    catalogue = load_catalogue(overrides_path=args.rules) if args.rules else None
+    analyses = [analyze(read_recording(p), speed_mps=args.treadmill_speed, calibration_dir=args.calibration_dir,
+                        catalogue=catalogue) for p in args.recordings]
     out = write_report(analyses, args.html)
     print(f"wrote {out}")
     return 0
