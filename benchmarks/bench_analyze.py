@@ -1,6 +1,6 @@
 """Benchmark: analyse one hour of 200 Hz waist-IMU data from CSV; write docs/benchmarks.md.
 
-    /work/venv/bin/python benchmarks/bench_analyze.py [--repeat 3] [--out docs/benchmarks.md]
+    python benchmarks/bench_analyze.py [--repeat 3] [--out docs/benchmarks.md]
 
 The recording (10 s standing, then 60 min running, 200 Hz, acc + gyro, random mount, noise) is
 simulated once with :mod:`formlab.simulate` and cached in the temp directory (one file per

@@ -1,6 +1,6 @@
 """Benchmark: CPU use of live capture at 200 Hz, and latency from packet arrival to written row.
 
-    /work/venv/bin/python benchmarks/bench_capture.py [--seconds 30]
+    python benchmarks/bench_capture.py [--seconds 30]
 
 Three measurements, each on the real clock:
 

@@ -1,6 +1,6 @@
 """Benchmark: the HTML report of one hour of 200 Hz running: file size, write time, load time.
 
-    /work/venv/bin/python benchmarks/bench_report.py [--repeat 3] [--no-browser]
+    python benchmarks/bench_report.py [--repeat 3] [--no-browser]
 
 Uses the one-hour 200 Hz recording of ``bench_analyze.py`` (simulated once and cached in the temp
 directory), analyses it once, then times ``write_report([analysis], path)`` (best of

@@ -1,6 +1,6 @@
 """Regenerate the shipped synthetic demo recording and its truth (reproducible, seed 2026).
 
-    /work/venv/bin/python benchmarks/make_firmware_recording.py
+    python benchmarks/make_firmware_recording.py
 
 Writes ``firmware_recordings/simulated_treadmill_10min.csv`` (100 Hz, 10 s standing, ~10 min at
 3.33 m/s; see :func:`formlab.simulate.demo_params` for the mild problems built in) and

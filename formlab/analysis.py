@@ -40,6 +40,14 @@ class Analysis:
     def running_steps(self) -> pd.DataFrame:
         return self.steps[self.steps["valid"]]
 
+    def write_report(self, path, force: bool = False) -> None:
+        """Write the self-contained HTML report; an existing file is replaced only with ``force``."""
+        from formlab.output_files import check_outputs
+        from formlab.report.html import write_report
+
+        check_outputs({"report": path}, inputs=[self.recording.path] if self.recording.path else [], force=force)
+        write_report([self], path)
+
 
 def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None, rules=True,
             catalogue=None, progress: Callable[[str], None] | None = None,

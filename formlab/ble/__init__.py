@@ -6,7 +6,7 @@ Modules (data flows top to bottom):
   (:class:`~formlab.ble.adapter.DeviceAdapter`, :class:`~formlab.ble.adapter.DecodedBatch`,
   :class:`~formlab.ble.adapter.StreamInfo`) and the adapter registry.
 - :mod:`formlab.ble.protocol` — byte codec of the open formlab IMU GATT profile
-  (``spec/ble-profile.md``); :class:`~formlab.ble.protocol.PacketError`.
+  (``docs/ble-profile.md``); :class:`~formlab.ble.protocol.PacketError`.
 - :mod:`formlab.ble.formlab_profile` — the adapter for that profile; ``polar``/``movesense``:
   adapters for Polar PMD and Movesense sensors.
 - :mod:`formlab.ble.timesync` — counter unwrapping and the drift-aware device→host clock fit.

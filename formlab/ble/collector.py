@@ -1,6 +1,6 @@
 """Live capture over Bluetooth LE with bleak: connect, stream, write, reconnect, report.
 
-Design (bleak issues #374, #1343, #1502 in ``notes/ble-testing.md``):
+Design (lessons from bleak issues #374, #1343 and #1502):
 
 * The notification callback only stamps the host clock (``time.monotonic_ns``) and enqueues the
   raw payload. A consumer task decodes (the device adapter), accounts for loss and maps time

@@ -1,4 +1,4 @@
-"""Device adapter for the open formlab IMU GATT profile (``spec/ble-profile.md``).
+"""Device adapter for the open formlab IMU GATT profile (``docs/ble-profile.md``).
 
 The reference adapter: the device sends an exact sample counter (``sample_index``), a packet
 counter (``seq``) and its clock in µs at the first sample of every packet, so loss accounting is

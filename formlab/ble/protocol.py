@@ -1,4 +1,4 @@
-"""Byte codec of the formlab IMU GATT profile, version 1 (``spec/ble-profile.md``).
+"""Byte codec of the formlab IMU GATT profile, version 1 (``docs/ble-profile.md``).
 
 Pure functions, no I/O: DATA notifications, the INFO characteristic and CONTROL commands, both
 directions (the collector decodes DATA/INFO and encodes CONTROL; the virtual sensor in the tests

@@ -4,7 +4,7 @@ Shared by every device adapter (:mod:`formlab.ble.adapter`). Fed in arrival orde
 ``(host reception time, DecodedBatch)`` and a :meth:`SampleAssembler.new_segment` call after
 every (re)connection; returns :class:`SampleBlock` s ready for :class:`~formlab.recording.RecordingAppender`.
 
-Columns it produces (``spec/recording-format.md``):
+Columns it produces (``docs/recording-format.md``):
 
 * ``sample_index`` — one recording-wide counter, strictly increasing. Within a connection it is
   the device's own counter plus a constant, so a jump is exactly the number of lost samples.
