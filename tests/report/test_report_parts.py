@@ -159,7 +159,7 @@ def test_metadata_is_escaped(tmp_path):
 
 def test_plotly_is_inlined_once_and_nothing_is_fetched(tmp_path):
     html = write_report([make_session(300.0)], tmp_path / "r.html").read_text(encoding="utf-8")
-    assert html.count("plotly.js v") == 1
+    assert html.count("plotly.js (cartesian - minified) v") == 1
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=", html)
 
 
