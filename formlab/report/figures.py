@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from formlab.report.bands import BAND_COLOURS_HEX, band_ranges
+from formlab.report.bands import BAND_COLOURS_HEX, BAND_MEANING, band_ranges
 from formlab.report.quality import clock
 from formlab.report.speed import SpeedStage
 from formlab.report.step_metrics import (STEP_METRIC_BY_NAME, STEP_METRICS, is_measured, sides,
@@ -17,7 +16,11 @@ from formlab.report.stride_cycle import StrideCycle
 
 MAX_POINTS_PER_TRACE = 600
 ROLLING_STEPS = 31
-SIDE_COLOURS = {"left": "#0072B2", "right": "#D55E00", "": "#888888"}
+"""Steps of one side in the rolling median of that side (about 20 s of running)."""
+SIDE_COLOURS = {"left": "#1f3b73", "right": "#9c3d00", "": "#666666"}
+"""Dark navy and dark rust: apart from each other (also for colour-blind readers and in grey) and
+from the pale population-band backgrounds; left and right also differ in marker shape."""
+SIDE_SYMBOLS = {"left": "circle", "right": "diamond", "": "circle-open"}
 SIDE_NAMES = {"left": "left step", "right": "right step", "": "side unknown"}
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12)
 LEFT_RIGHT_METRICS = ("contact_ms", "impact_g", "pelvic_drop_deg")
@@ -26,6 +29,10 @@ ANGLE_LABELS = {
     "obliquity_deg": "Obliquity (left hip up +), ° from stride mean",
     "rotation_deg": "Rotation (to the left +), ° from stride mean",
 }
+TREND_POINTS = 200
+"""Points drawn of a rolling-median line: it changes slowly, so fewer points than the steps."""
+TIMELINE_HEIGHT_PX = 230
+"""One metric's chart over the run: small enough for two per row in print, no page split."""
 
 
 def plot_indices(n: int, max_points: int = MAX_POINTS_PER_TRACE) -> np.ndarray:
@@ -52,79 +59,88 @@ def _rect(row: int, x_domain: bool, x0: float, x1: float, y_domain: bool, y0: fl
                 yref=f"y{axis}" + (" domain" if y_domain else ""), y0=y0, y1=y1)
 
 
-def _base_layout(fig: go.Figure, height: int) -> None:
+def _base_layout(fig: go.Figure, height: int, legend: bool = True) -> None:
     fig.update_xaxes(zeroline=False)
     fig.update_layout(template="plotly_white", height=height, font=FONT,
-                      margin=dict(l=70, r=20, t=40, b=40), hovermode="closest",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+                      margin=dict(l=56, r=12, t=28 if legend else 10, b=40), hovermode="closest",
+                      showlegend=legend, legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0,
+                                                     font=dict(size=11)))
 
 
-def timeline_figure(analysis, stages: list[SpeedStage]) -> go.Figure | None:
-    """Each measured per-step metric over the run: side-coloured step points, a rolling median,
-    population bands where they exist, speed stages shaded. One row (one y-axis) per unit."""
+def _band_shapes(metric, values: np.ndarray) -> tuple[list[dict], list[dict], tuple[float, float]]:
+    """Pale population bands behind ``values``, a label at the right edge of each, and the
+    y range shown (1st to 99th percentile of the steps, padded)."""
+    lo, hi = np.nanpercentile(values, [1, 99])
+    pad = 0.1 * (hi - lo) + 10 ** -metric.decimals
+    y_range = (lo - pad, hi + pad)
+    shapes, labels = [], []
+    if metric.band_metric:
+        for y0, y1, colour in band_ranges(metric.band_metric, *y_range):
+            shapes.append(_rect(1, True, 0, 1, False, y0, y1, BAND_COLOURS_HEX[colour], 0.10))
+            if (y1 - y0) > 0.12 * (y_range[1] - y_range[0]):  # label only bands tall enough to read
+                labels.append(dict(x=1.0, xref="x domain", xanchor="right", y=(y0 + y1) / 2, yref="y",
+                                   text=BAND_MEANING[colour], showarrow=False,
+                                   font=dict(size=10, color=BAND_COLOURS_HEX[colour])))
+    return shapes, labels, y_range
+
+
+def timeline_figures(analysis, stages: list[SpeedStage]) -> list[tuple[object, go.Figure]]:
+    """One small chart per measured per-step metric over the run, all on the same time axis:
+    each side's steps in its own colour and shape with that side's rolling median (so an
+    asymmetric runner shows two trends, not one line jumping between them), the population bands
+    labelled, treadmill speed stages shaded. Titles are the page's, not the chart's."""
     steps = valid_steps(analysis.steps)
     metrics = [m for m in STEP_METRICS if is_measured(steps, m.name)]
     if not metrics:
-        return None
+        return []
     t_s = steps["t_ic_s"].to_numpy(dtype=float)
     # minutes on the time axis, seconds for runs shorter than 3 minutes
     per_unit_s, unit = (60.0, "min") if t_s[-1] - t_s[0] >= 180.0 else (1.0, "s")
+    x_range = [t_s[0] / per_unit_s, t_s[-1] / per_unit_s]
     side = sides(steps)
-    fig = make_subplots(rows=len(metrics), cols=1, shared_xaxes=True, vertical_spacing=0.025,
-                        subplot_titles=[f"{m.label} ({m.unit})" for m in metrics])
-    shown_legend = set()
-    shapes: list[dict] = []
-    for row, metric in enumerate(metrics, start=1):
+    out = []
+    for metric in metrics:
         values = step_values(steps, metric.name)
         finite = np.isfinite(values)
+        fig = go.Figure()
         for s in ("left", "right", ""):
-            sel = np.flatnonzero(finite & (side == s))
-            if not len(sel):
+            on_side = np.flatnonzero(finite & (side == s))
+            if not len(on_side):
                 continue
-            sel = sel[plot_indices(len(sel))]
+            sel = on_side[plot_indices(len(on_side))]
             fig.add_trace(go.Scatter(
                 x=np.round(t_s[sel] / per_unit_s, 4), y=np.round(values[sel], metric.decimals + 1),
-                mode="markers", marker=dict(size=3 if len(steps) > 300 else 6,
-                                            color=SIDE_COLOURS[s], opacity=0.5),
-                name=SIDE_NAMES[s], legendgroup=s, showlegend=s not in shown_legend,
+                mode="markers", marker=dict(size=4 if len(steps) > 300 else 6, color=SIDE_COLOURS[s],
+                                            symbol=SIDE_SYMBOLS[s], opacity=0.45),
+                name=SIDE_NAMES[s], legendgroup=s,
                 customdata=[clock(t) for t in t_s[sel]],
                 hovertemplate=(f"{metric.label}: %{{y:.{metric.decimals}f}} {metric.unit}"
                                f"<br>{SIDE_NAMES[s]} at %{{customdata}}<extra></extra>"),
-            ), row=row, col=1)
-            shown_legend.add(s)
-        smooth = rolling_median(np.where(finite, values, np.nan))
-        sel = np.flatnonzero(np.isfinite(smooth))
-        sel = sel[plot_indices(len(sel))]
-        fig.add_trace(go.Scatter(
-            x=np.round(t_s[sel] / per_unit_s, 4), y=np.round(smooth[sel], metric.decimals + 1),
-            mode="lines", line=dict(color="#222222", width=2),
-            name=f"rolling median ({ROLLING_STEPS} steps)", legendgroup="median",
-            showlegend="median" not in shown_legend, customdata=[clock(t) for t in t_s[sel]],
-            hovertemplate=(f"{metric.label}, median: %{{y:.{metric.decimals}f}} {metric.unit}"
-                           "<br>at %{customdata}<extra></extra>"),
-        ), row=row, col=1)
-        shown_legend.add("median")
-        fig.update_yaxes(title_text=metric.unit, row=row, col=1)
-        if metric.band_metric and finite.any():
-            lo, hi = np.nanpercentile(values, [1, 99])
-            pad = 0.1 * (hi - lo) + 10 ** -metric.decimals
-            for y0, y1, colour in band_ranges(metric.band_metric, lo - pad, hi + pad):
-                shapes.append(_rect(row, True, 0, 1, False, y0, y1, BAND_COLOURS_HEX[colour],
-                                    0.10))
-    for i, stage in enumerate(stages):
-        for row in range(1, len(metrics) + 1):
-            shapes.append(_rect(row, False, stage.start_s / per_unit_s, stage.end_s / per_unit_s, True, 0, 1,
+            ))
+            smooth = rolling_median(values[on_side])
+            keep = np.flatnonzero(np.isfinite(smooth))
+            keep = keep[plot_indices(len(keep), TREND_POINTS)]
+            fig.add_trace(go.Scatter(
+                x=np.round(t_s[on_side[keep]] / per_unit_s, 4), y=np.round(smooth[keep], metric.decimals + 1),
+                mode="lines", line=dict(color=SIDE_COLOURS[s], width=2.5, dash="solid" if s != "right" else "dash"),
+                name=f"{s or 'all'} trend (median of {ROLLING_STEPS} steps)", legendgroup=s, showlegend=False,
+                customdata=[clock(t) for t in t_s[on_side[keep]]],
+                hovertemplate=(f"{metric.label}, {s or 'all'} median: %{{y:.{metric.decimals}f}} {metric.unit}"
+                               "<br>at %{customdata}<extra></extra>"),
+            ))
+        shapes, labels, y_range = _band_shapes(metric, values[finite])
+        for i, stage in enumerate(stages):
+            shapes.append(_rect(1, False, stage.start_s / per_unit_s, stage.end_s / per_unit_s, True, 0, 1,
                                 "#7f8c8d", 0.06 if i % 2 == 0 else 0.12))
-        fig.add_annotation(x=stage.start_s / per_unit_s, xanchor="left", y=1.0, yref="y domain",
-                           yanchor="top", text=f"treadmill {stage.speed_mps:.2f} m/s",
-                           showarrow=False, bgcolor="rgba(255,255,255,0.8)",
-                           font=dict(size=10, color="#444"), row=1, col=1)
-    fig.update_layout(shapes=shapes)
-    fig.update_xaxes(title_text=f"time since start of recording ({unit})", row=len(metrics), col=1)
-    _base_layout(fig, height=80 + 170 * len(metrics))
-    fig.update_layout(legend=dict(y=1.0 + 40.0 / (80 + 170 * len(metrics))),
-                      margin=dict(t=70))
-    return fig
+            labels.append(dict(x=stage.start_s / per_unit_s, xanchor="left", y=0.0, yref="y domain",
+                               yanchor="bottom", text=f"{stage.speed_mps:.2f} m/s", showarrow=False,
+                               font=dict(size=10, color="#444")))
+        fig.update_layout(shapes=shapes, annotations=labels)
+        fig.update_yaxes(title_text=metric.unit, range=list(y_range))
+        fig.update_xaxes(title_text=f"time ({unit})", range=x_range)
+        _base_layout(fig, height=TIMELINE_HEIGHT_PX, legend=False)
+        out.append((metric, fig))
+    return out
 
 
 def _box(values: np.ndarray, name: str, colour: str, metric) -> go.Box:
@@ -140,9 +156,9 @@ def _box(values: np.ndarray, name: str, colour: str, metric) -> go.Box:
                                  f"%{{upperfence:.{metric.decimals}f}}<extra></extra>"))
 
 
-def left_right_figure(analysis) -> tuple[go.Figure | None, list[str]]:
-    """Left against right for contact time, impact and pelvic drop; also names the metrics that
-    could not be compared."""
+def left_right_figures(analysis) -> tuple[list[tuple[object, go.Figure]], list[str]]:
+    """Left against right for contact time, impact and pelvic drop, one small chart each; also
+    names the metrics that could not be compared."""
     steps = valid_steps(analysis.steps)
     side = sides(steps)
     shown, missing = [], []
@@ -151,53 +167,40 @@ def left_right_figure(analysis) -> tuple[go.Figure | None, list[str]]:
         v = step_values(steps, name)
         left, right = v[(side == "left") & np.isfinite(v)], v[(side == "right") & np.isfinite(v)]
         if len(left) >= 5 and len(right) >= 5:
-            shown.append((metric, left, right))
+            fig = go.Figure([_box(left, "left", SIDE_COLOURS["left"], metric),
+                             _box(right, "right", SIDE_COLOURS["right"], metric)])
+            fig.update_yaxes(title_text=metric.unit)
+            _base_layout(fig, height=260, legend=False)
+            shown.append((metric, fig))
         else:
             missing.append(metric.label)
-    if not shown:
-        return None, missing
-    fig = make_subplots(rows=1, cols=len(shown), horizontal_spacing=0.12,
-                        subplot_titles=[f"{m.label} ({m.unit})" for m, _, _ in shown])
-    for col, (metric, left, right) in enumerate(shown, start=1):
-        fig.add_trace(_box(left, "left", SIDE_COLOURS["left"], metric), row=1, col=col)
-        fig.add_trace(_box(right, "right", SIDE_COLOURS["right"], metric), row=1, col=col)
-        fig.update_yaxes(title_text=metric.unit, row=1, col=col)
-    _base_layout(fig, height=340)
-    fig.update_layout(margin=dict(t=40), showlegend=False)
-    return fig, missing
+    return shown, missing
 
 
-def stride_cycle_figure(cycle: StrideCycle) -> go.Figure:
-    """Mean pelvic angles over a stride (± 1 SD) with left and right stance shaded."""
-    cols = list(ANGLE_LABELS)
-    fig = make_subplots(rows=len(cols), cols=1, shared_xaxes=True, vertical_spacing=0.06,
-                        subplot_titles=[ANGLE_LABELS[c] for c in cols])
-    for row, col in enumerate(cols, start=1):
+def stride_cycle_figures(cycle: StrideCycle) -> list[tuple[str, go.Figure]]:
+    """Mean pelvic angles over a stride (± 1 SD) with left and right stance shaded, one small
+    chart per angle, titled by the page."""
+    out = []
+    for i, (col, title) in enumerate(ANGLE_LABELS.items()):
         mean, sd = cycle.mean_deg[col], cycle.sd_deg[col]
-        label = ANGLE_LABELS[col].split(",")[0]
-        fig.add_trace(go.Scatter(x=np.r_[cycle.pct, cycle.pct[::-1]],
-                                 y=np.round(np.r_[mean + sd, (mean - sd)[::-1]], 3),
-                                 fill="toself", fillcolor="rgba(52,73,94,0.15)",
-                                 line=dict(width=0), hoverinfo="skip", showlegend=row == 1,
-                                 name="± 1 SD across strides", legendgroup="sd"),
-                      row=row, col=1)
-        fig.add_trace(go.Scatter(x=cycle.pct, y=np.round(mean, 3), mode="lines",
-                                 line=dict(color="#34495e", width=2.5), showlegend=row == 1,
-                                 name=f"mean of {cycle.strides} strides", legendgroup="mean",
-                                 hovertemplate=(f"{label}: %{{y:.1f}}°<br>"
-                                                "at %{x:.0f} % of the stride<extra></extra>")),
-                      row=row, col=1)
-        fig.update_yaxes(title_text="°", row=row, col=1)
-    fig.update_layout(shapes=[
-        _rect(row, False, x0, x1, True, 0, 1, SIDE_COLOURS[side], 0.12)
-        for (x0, x1), side in ((cycle.left_stance_pct, "left"), (cycle.right_stance_pct, "right"))
-        for row in range(1, len(cols) + 1)])
-    for (x0, x1), side in ((cycle.left_stance_pct, "left"), (cycle.right_stance_pct, "right")):
-        fig.add_annotation(x=(x0 + x1) / 2, y=1.0, yref="paper", yanchor="bottom",
-                           text=f"{side} stance", showarrow=False,
-                           font=dict(color=SIDE_COLOURS[side], size=11))
-    fig.update_xaxes(title_text="% of stride (0 = left initial contact)", range=[0, 100],
-                     row=len(cols), col=1)
-    _base_layout(fig, height=620)
-    fig.update_layout(margin=dict(t=80), legend=dict(y=1.06))
-    return fig
+        label = title.split(",")[0]
+        fig = go.Figure([
+            go.Scatter(x=np.r_[cycle.pct, cycle.pct[::-1]], y=np.round(np.r_[mean + sd, (mean - sd)[::-1]], 3),
+                       fill="toself", fillcolor="rgba(52,73,94,0.15)", line=dict(width=0), hoverinfo="skip",
+                       name="± 1 SD across strides"),
+            go.Scatter(x=cycle.pct, y=np.round(mean, 3), mode="lines", line=dict(color="#34495e", width=2.5),
+                       name=f"mean of {cycle.strides} strides",
+                       hovertemplate=f"{label}: %{{y:.1f}}°<br>at %{{x:.0f}} % of the stride<extra></extra>"),
+        ])
+        stance = (((cycle.left_stance_pct, "left"), (cycle.right_stance_pct, "right")))
+        fig.update_layout(shapes=[_rect(1, False, x0, x1, True, 0, 1, SIDE_COLOURS[side], 0.12)
+                                  for (x0, x1), side in stance],
+                          annotations=[dict(x=(x0 + x1) / 2, y=1.0, yref="y domain", yanchor="top",
+                                            text=f"{side} stance", showarrow=False,
+                                            font=dict(color=SIDE_COLOURS[side], size=11))
+                                       for (x0, x1), side in stance])
+        fig.update_yaxes(title_text="°")
+        fig.update_xaxes(title_text="% of stride (0 = left initial contact)", range=[0, 100])
+        _base_layout(fig, height=240, legend=i == 0)
+        out.append((title, fig))
+    return out

@@ -30,8 +30,11 @@ def plotly_js() -> str:
     return PLOTLY_BUNDLE.read_text(encoding="utf-8")
 
 
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
-                 "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
+"""No toolbar: it covered the legend on a phone and was printed; zoom by dragging, reset by a
+double click."""
+
+
 def session_label(analysis) -> str:
     """A short human label: athlete, start time or file name."""
     rec = analysis.recording
@@ -41,23 +44,34 @@ def session_label(analysis) -> str:
     return " · ".join(parts) if parts else "recording built in memory"
 
 
-def _figure_html(fig, div_id: str) -> str:
-    return ('<div class="fig">'
+def _figure_html(fig, div_id: str, title: str) -> str:
+    return (f'<figure class="fig"><figcaption>{esc(title)}</figcaption>'
             + pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id,
                           config=PLOTLY_CONFIG)
+            + "</figure>")
+
+
+def _figure_grid(group_id: str, figures_with_titles) -> str:
+    """Small charts in a grid: two or three across on a desktop, one on a phone, two per row on
+    paper; each keeps its title outside the plot so titles never collide with plot labels."""
+    return (f'<div class="fig-grid" id="{esc(group_id)}">'
+            + "".join(_figure_html(fig, f"{group_id}-{i}", title) for i, (title, fig) in enumerate(figures_with_titles))
             + "</div>")
 
 
 def _over_the_run(analysis, stages, prefix: str) -> str:
     steps = valid_steps(analysis.steps)
-    fig = figures.timeline_figure(analysis, stages)
-    if fig is None:
+    charts = figures.timeline_figures(analysis, stages)
+    if not charts:
         return not_measurable("Metrics over the run", "no valid running steps were found.")
     missing = [m.label for m in STEP_METRICS if not is_measured(steps, m.name)]
-    out = _figure_html(fig, f"{prefix}-timeline")
+    legend = ('<p class="legend"><span class="key left">●</span> left steps and their trend '
+              '<span class="key right">◆</span> right steps and their trend (dashed)'
+              '<span class="key unknown">○</span> side unknown</p>')
+    out = legend + _figure_grid(f"{prefix}-timeline", [(f"{m.label} ({m.unit})", fig) for m, fig in charts])
     if missing:
         why = ("the recording has no gyroscope" if analysis.angles is None
-               else "see the data-quality notes above")
+               else "see the data-quality notes")
         out += not_measurable(", ".join(missing), why + ".")
     return out
 
@@ -69,9 +83,10 @@ def _left_right(analysis, prefix: str, has_sides: bool) -> str:
             "the side of each step (left or right foot) could not be told apart, so contact "
             "time, impact and pelvic drop cannot be split by side and the stance phases of the "
             "pelvic cycle cannot be marked.")
-    fig, missing = figures.left_right_figure(analysis)
+    charts, missing = figures.left_right_figures(analysis)
     out = "<h3>Contact time, impact and pelvic drop by side</h3>"
-    out += (_figure_html(fig, f"{prefix}-leftright") if fig is not None else "")
+    if charts:
+        out += _figure_grid(f"{prefix}-leftright", [(f"{m.label} ({m.unit})", fig) for m, fig in charts])
     if missing:
         why = ("the recording has no gyroscope" if analysis.angles is None
                else "fewer than 5 valid steps on one side")
@@ -87,25 +102,29 @@ def _left_right(analysis, prefix: str, has_sides: bool) -> str:
     out += ('<p class="muted">Mean over strides from one left initial contact to the next. '
             "Obliquity positive: the left hip is higher (during left stance a rise means the "
             "right, swinging hip drops). Shaded: stance of each foot.</p>")
-    return out + _figure_html(figures.stride_cycle_figure(cycle), f"{prefix}-cycle")
+    return out + _figure_grid(f"{prefix}-cycle", figures.stride_cycle_figures(cycle))
+
+
+SESSION_SECTIONS = (("findings", "What to work on"), ("glance", "At a glance"), ("run", "Over the run"),
+                    ("sides", "Left vs right"), ("fatigue", "Fatigue"), ("session", "Data quality"))
+"""The order a coach reads a session in: what to work on first, sensor and data quality last."""
 
 
 def session_html(analysis, findings: list[dict], prefix: str, heading: str | None) -> str:
-    """All sections of one session."""
+    """All sections of one session, in :data:`SESSION_SECTIONS` order."""
     q = quality(analysis)
     parts = [f'<h2 class="session-title" id="{esc(prefix)}">{esc(heading)}</h2>'
              if heading else ""]
-    parts.append(section(f"{prefix}-session", "Session and data quality",
-                         quality_html(q, analysis.recording.metadata or {})))
+    parts.append(section(f"{prefix}-findings", "What to work on",
+                         findings_html(findings, (analysis.summary or {}).get("rules_notes"))))
     parts.append(section(f"{prefix}-glance", "At a glance",
                          tiles_html(tiles(analysis.summary)),
                          "Median of all valid running steps."))
-    parts.append(section(f"{prefix}-findings", "What to work on", findings_html(findings, (analysis.summary or {}).get("rules_notes"))))
     stages = speed_stages(analysis)
     parts.append(section(f"{prefix}-run", "Over the run", _over_the_run(analysis, stages, prefix),
-                         "Each dot is one step (thinned out on long runs; the statistics use "
-                         "every step); the black line is the rolling median. Coloured "
-                         "backgrounds are the population bands"
+                         "Each mark is one step (thinned out on long runs; the statistics use "
+                         "every step); the lines are each side's rolling median. Pale backgrounds "
+                         "are the population bands, labelled on the right"
                          + ("; grey backgrounds mark treadmill speed stages." if stages else
                             ". The treadmill speed is not known, so speed stages are not "
                             "marked.")))
@@ -114,6 +133,8 @@ def session_html(analysis, findings: list[dict], prefix: str, heading: str | Non
                          "Boxes: middle half of the steps, line at the median, whiskers from "
                          "the 10th to the 90th percentile."))
     parts.append(section(f"{prefix}-fatigue", "Fatigue", fatigue_html(fatigue(analysis))))
+    parts.append(section(f"{prefix}-session", "Session, sensor and data quality",
+                         quality_html(q, analysis.recording.metadata or {})))
     return "".join(parts)
 
 
@@ -129,10 +150,13 @@ def _findings_per_session(analyses: list, findings) -> list[list[dict]]:
 
 
 def _subtitle(analysis) -> str:
+    """Date, duration, running time and treadmill speed: what a coach needs to place the session."""
     q = dict(quality(analysis).facts)
-    device = (analysis.recording.metadata or {}).get("device")
-    parts = [q.get("Started (UTC)"), device, q.get("Duration"),
-             "running " + q["Running"] if "Running" in q else None]
+    meta = analysis.recording.metadata or {}
+    stages = speed_stages(analysis)
+    speed = (" / ".join(f"{s.speed_mps:.2f}" for s in stages) + " m/s") if stages else None
+    parts = [meta.get("date") or q.get("Started (UTC)"), q.get("Duration"),
+             "running " + q["Running"] if "Running" in q else None, speed, meta.get("device")]
     return " · ".join(p for p in parts if p)
 
 
@@ -150,9 +174,7 @@ def write_report(analyses: list, path, *, findings=None) -> Path:
         a = analyses[0]
         athlete = athlete_of(a)
         title = "Running form report" + (f" — {athlete}" if athlete else "")
-        nav = [("s1-session", "Session"), ("s1-glance", "At a glance"),
-               ("s1-findings", "What to work on"), ("s1-run", "Over the run"),
-               ("s1-sides", "Left vs right"), ("s1-fatigue", "Fatigue")]
+        nav = [(f"s1-{anchor}", label) for anchor, label in SESSION_SECTIONS]
         body = session_html(a, per_session[0], "s1", None)
         subtitle = _subtitle(a)
     else:

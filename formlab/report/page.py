@@ -62,14 +62,50 @@ ul.cites { margin:2px 0 0 18px; padding:0; }
         font-size:14px; margin-top:12px; }
 .warn { color:#8a5300; }
 ul.plain { margin:4px 0 4px 18px; padding:0; }
-.fig { width:100%; }
+.fig { width:100%; margin:0; min-width:0; }
+.fig figcaption { font-size:13px; font-weight:600; margin:6px 0 0 4px; }
+.fig-grid { display:grid; grid-template-columns:repeat(auto-fill, minmax(min(440px, 100%), 1fr));
+            gap:6px 18px; }
+p.legend { font-size:13px; color:var(--muted); margin:0 0 4px; }
+.key { margin:0 4px 0 12px; font-size:15px; }
+.key.left { color:#1f3b73; margin-left:0; } .key.right { color:#9c3d00; } .key.unknown { color:#666; }
 .muted { color:var(--muted); font-size:13px; }
-@media print { nav { display:none; } body { background:#fff; }
-               section { break-inside:avoid; border:none; padding:8px 0; } }
+td, th { overflow-wrap:anywhere; }
+@media (max-width: 600px) {
+  header.top { padding:12px 14px 10px; } header.top h1 { font-size:19px; }
+  nav { padding:6px 14px; gap:10px; font-size:13px; }
+  main { padding:2px 8px 24px; }
+  section { padding:12px; margin:10px 0; }
+  .grid { grid-template-columns:repeat(auto-fill, minmax(150px, 1fr)); gap:8px; }
+  .tile .value { font-size:20px; }
+  th, td { padding:4px 5px; font-size:13px; }
+  .facts th { width:auto; }
+}
+@page { margin:12mm; }
+@media print {
+  nav { display:none; }
+  body { background:#fff; font-size:12px; }
+  header.top { background:#fff; color:#000; padding:0 0 6px; border-bottom:2px solid #1d2733; }
+  header.top .sub { color:#333; }
+  main { max-width:none; padding:0; }
+  section { border:none; padding:4px 0; margin:6px 0; }
+  h2, h3, figcaption { break-after:avoid; }
+  .fig, .finding, .tile, tr, .na-panel, .note { break-inside:avoid; }
+  .fig-grid { grid-template-columns:1fr 1fr; }
+  .finding .sev { print-color-adjust:exact; -webkit-print-color-adjust:exact; }
+}
 """
 
-SEVERITY_COLOURS = {"info": "#7f8c8d", "watch": "#e67e22", "act": "#c0392b",
-                    "high": "#c0392b", "warning": "#e67e22", "concern": "#c0392b"}
+SEVERITY_COLOURS = {"flag": "#a50026", "watch": "#b35c00", "info": "#7a8c9e"}
+"""flag > watch > info: dark red, dark amber, slate. Apart for colour-blind readers and in grey
+(luminance about 54, 108 and 137 of 255), and every badge also carries the word."""
+
+
+RESIZE_FOR_PRINT_JS = (
+    "(function(){function fit(){document.querySelectorAll('.plotly-graph-div')"
+    ".forEach(function(d){Plotly.Plots.resize(d);});}"
+    "window.addEventListener('beforeprint',fit);window.addEventListener('afterprint',fit);})();")
+"""Charts are drawn at the screen's width; on paper they are redrawn to the printed column."""
 
 
 def esc(text) -> str:
@@ -87,7 +123,8 @@ def page(title: str, subtitle: str, nav: list[tuple[str, str]], body: str,
         f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n"
         f"<script type=\"text/javascript\">{plotly_js}</script>\n</head>\n<body>\n"
         f"<header class=\"top\"><h1>{esc(title)}</h1><div class=\"sub\">{esc(subtitle)}</div>"
-        f"</header>\n<nav>{links}</nav>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+        f"</header>\n<nav>{links}</nav>\n<main>\n{body}\n</main>\n<script>{RESIZE_FOR_PRINT_JS}</script>\n"
+        "</body>\n</html>\n"
     )
 
 

@@ -154,7 +154,7 @@ def test_metadata_is_escaped(tmp_path):
     assert "<script>alert(" not in html and "<img" not in html and "<b>great" not in html
     # the only scripts: plotly.js once, then one per figure
     scripts = re.findall(r"<script[ >]", html)
-    assert len(scripts) == 1 + html.count('class="plotly-graph-div"')
+    assert len(scripts) == 2 + html.count('class="plotly-graph-div"')  # + the print resize
 
 
 def test_plotly_is_inlined_once_and_nothing_is_fetched(tmp_path):

@@ -8,7 +8,7 @@ from plotly.offline import get_plotlyjs_version
 
 from formlab.report import write_report
 from formlab.report.html import plotly_js
-from formlab.report.figures import MAX_POINTS_PER_TRACE, timeline_figure
+from formlab.report.figures import MAX_POINTS_PER_TRACE, timeline_figures
 from report_synthetic import make_session
 
 LIMIT_BYTES = 8_000_000  # the slow real-session test; the synthetic hour is held to 2 MB below
@@ -25,9 +25,9 @@ def test_one_hour_200hz_report_is_under_8_mb(tmp_path):
 
 def test_plotted_points_are_capped_but_statistics_use_every_step():
     session = make_session(3600.0, 100.0)
-    fig = timeline_figure(session, [])
-    assert max(len(trace.x) for trace in fig.data) == MAX_POINTS_PER_TRACE
-    cadence_dots = [t for t in fig.data if t.xaxis == "x" and t.mode == "markers"]
+    charts = dict((metric.name, fig) for metric, fig in timeline_figures(session, []))
+    assert max(len(trace.x) for fig in charts.values() for trace in fig.data) == MAX_POINTS_PER_TRACE
+    cadence_dots = [t for t in charts["cadence_spm"].data if t.mode == "markers"]
     assert sum(len(t.x) for t in cadence_dots) == 2 * MAX_POINTS_PER_TRACE
     assert len(session.steps) > 10 * MAX_POINTS_PER_TRACE
 
