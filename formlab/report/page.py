@@ -92,6 +92,9 @@ td, th { overflow-wrap:anywhere; }
   h2, h3, figcaption { break-after:avoid; }
   .fig, .finding, .tile, tr, .na-panel, .note { break-inside:avoid; }
   .fig-grid { grid-template-columns:1fr 1fr; }
+  .fig > div, .fig .plotly-graph-div, .fig .plot-container, .fig .svg-container { width:100% !important; height:auto !important; }
+  .fig .svg-container > svg.main-svg { width:100% !important; height:auto !important; }
+  .fig .svg-container > svg.main-svg:first-child { position:relative !important; display:block; }
   .finding .sev { print-color-adjust:exact; -webkit-print-color-adjust:exact; }
 }
 """
@@ -102,10 +105,14 @@ SEVERITY_COLOURS = {"flag": "#a50026", "watch": "#b35c00", "info": "#7a8c9e"}
 
 
 RESIZE_FOR_PRINT_JS = (
-    "(function(){function fit(){document.querySelectorAll('.plotly-graph-div')"
-    ".forEach(function(d){Plotly.Plots.resize(d);});}"
-    "window.addEventListener('beforeprint',fit);window.addEventListener('afterprint',fit);})();")
-"""Charts are drawn at the screen's width; on paper they are redrawn to the printed column."""
+    "(function(){function svgs(){return document.querySelectorAll('.fig svg.main-svg');}"
+    "window.addEventListener('beforeprint',function(){svgs().forEach(function(s){"
+    "s.setAttribute('viewBox','0 0 '+s.getAttribute('width')+' '+s.getAttribute('height'));});});"
+    "window.addEventListener('afterprint',function(){svgs().forEach(function(s){"
+    "s.removeAttribute('viewBox');});});})();")
+"""Charts are drawn at the screen's width. Before printing, each chart's drawing gets a viewBox,
+so the print style can scale it to its column on paper without a redraw (a print dialog does not
+wait for one); after printing the viewBox goes again."""
 
 
 def esc(text) -> str:
