@@ -1,0 +1,117 @@
+"""Command-line glue for ``formlab export``, ``formlab import-fit`` and ``formlab compare-garmin``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from formlab.errors import InputError
+
+FIT_EXTRA = "pip install 'formlab[fit]'"
+
+
+def _check_output(out: str, inputs: list[str], force: bool) -> Path:
+    """Refuse an output that is one of the inputs, or that exists without ``--force``."""
+    path = Path(out)
+    if any(path.resolve() == Path(p).resolve() for p in inputs):
+        raise InputError(out, None, "the output is one of the inputs: choose another file name")
+    if path.exists() and not force:
+        raise InputError(out, None, "already exists: give --force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _analysed_source(recording: str, speed_mps: float | None):
+    from formlab.analysis import analyze
+    from formlab.fit.source import source_from_analysis
+    from formlab.recording import read_recording
+
+    return source_from_analysis(analyze(read_recording(recording), speed_mps=speed_mps), speed_mps)
+
+
+def add_export_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("recording", metavar="REC", help="recording CSV (formlab recording format)")
+    p.add_argument("--fit", required=True, metavar="RUN.fit", help="write a FIT activity file with the running dynamics")
+    p.add_argument("--treadmill-speed", type=float, metavar="MPS",
+                   help="treadmill speed, m/s (overrides the metadata); gives speed, distance, step length")
+    p.add_argument("--force", action="store_true", help="overwrite RUN.fit if it exists")
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from formlab.fit.export import fit_bytes
+
+    try:
+        import fit_tool  # noqa: F401  (only to say how to install it when missing)
+    except ImportError:
+        raise InputError(args.fit, None, f"writing FIT files needs fit-tool: {FIT_EXTRA}") from None
+    out = _check_output(args.fit, [args.recording], args.force)
+    source = _analysed_source(args.recording, args.treadmill_speed)
+    data = fit_bytes(source)
+    out.write_bytes(data)
+    for note in source.notes:
+        print(f"note: {note}")
+    print(f"wrote {out} ({len(data) // 1024} KiB)")
+    return 0
+
+
+def add_import_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("fit", metavar="GARMIN.fit", help="FIT activity with running dynamics (HRM-Pro, HRM 600, RD Pod)")
+    p.add_argument("--csv", metavar="OUT.csv", help="write the 1 Hz table here")
+    p.add_argument("--force", action="store_true", help="overwrite OUT.csv if it exists")
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from formlab.fit.garmin_import import COLUMNS, import_fit
+
+    out = _check_output(args.csv, [args.fit], args.force) if args.csv else None
+    table = import_fit(args.fit)
+    print(f"{args.fit}: {len(table)} s from {table['time_utc'].iloc[0].isoformat()}")
+    for column in COLUMNS[2:]:
+        values = table[column].dropna()
+        if len(values):
+            print(f"  {column:34s} median {values.median():9.3f}  ({len(values)} s)")
+    if out is not None:
+        table.to_csv(out, index=False, float_format="%.4f", date_format="%Y-%m-%dT%H:%M:%SZ")
+        print(f"wrote {out}")
+    return 0
+
+
+def add_compare_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("recording", metavar="REC.csv", help="formlab recording of the run")
+    p.add_argument("fit", metavar="GARMIN.fit", help="Garmin FIT activity of the same run, with running dynamics")
+    p.add_argument("--html", required=True, metavar="CMP.html", help="write the self-contained comparison page")
+    p.add_argument("--treadmill-speed", type=float, metavar="MPS", help="treadmill speed, m/s (overrides the metadata)")
+    p.add_argument("--force", action="store_true", help="overwrite CMP.html if it exists")
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from formlab.fit.compare import METRICS, GarminComparer, NoOverlapError, with_epoch
+    from formlab.fit.compare_html import comparison_html
+    from formlab.fit.garmin_import import import_fit
+    from formlab.fit.records import per_second
+
+    out = _check_output(args.html, [args.recording, args.fit], args.force)
+    garmin = with_epoch(import_fit(args.fit))
+    source = _analysed_source(args.recording, args.treadmill_speed)
+    notes = []
+    start = source.start_utc.timestamp()
+    if source.notes:  # no start time in the recording: start the search at the FIT file's first record
+        start = float(garmin["epoch_s"].iloc[0])
+        notes.append("the recording has no start_time_utc: its start was placed at the FIT file's first record "
+                     "and the clock shift searched from there")
+    ours = with_epoch(per_second(source), start)
+    try:
+        comparison = GarminComparer().compare(ours, garmin)
+    except NoOverlapError as exc:
+        raise InputError(args.fit, None, str(exc)) from None
+    out.write_text(comparison_html(comparison, Path(args.recording).name, Path(args.fit).name, notes),
+                   encoding="utf-8")
+    al = comparison.alignment
+    print(f"clock shift {al.shift_s:+d} s (Garmin − formlab, from {al.signal}, r = {al.r:.3f})")
+    for r in comparison.agreement.itertuples():
+        label, unit, d = METRICS[r.metric]
+        if r.minutes:
+            print(f"  {label:24s} bias {r.bias:+.{d}f} {unit}, limits {r.loa_low:.{d}f} to {r.loa_high:.{d}f}"
+                  f" ({r.minutes} min)")
+    print(f"wrote {out}")
+    return 0
