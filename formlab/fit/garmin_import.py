@@ -31,7 +31,7 @@ _FIELDS = {  # FIT record field: (column, factor from the decoded FIT unit to fo
     "step_length": ("step_length_m", 0.001),  # mm → m
     "heart_rate": ("heart_rate_bpm", 1.0),
 }
-RUNNING_SPORTS = {"running", "walking", "hiking", "generic"}  # sports whose records running dynamics belong to
+RUNNING_SPORTS = {"running", "generic"}  # a run, or a file that does not say
 
 
 def read_fit_messages(path: str) -> list:
