@@ -207,17 +207,19 @@ def fit_messages(source: FitSource) -> list:
     out.append(stop)
     spans = [(a, min(b, end_s)) for a, b in laps(source) if a < end_s]
     for index, (a, b) in enumerate(spans):
-        lap = LapMessage(developer_fields=_dev_fields(LAP_MESG, _lap_values(source, spans, index)))
+        vals = _lap_values(source, spans, index)
+        lap = LapMessage(developer_fields=_dev_fields(LAP_MESG, vals))
         lap.message_index = index
         lap.lap_trigger = LapTrigger.SESSION_END if index == len(spans) - 1 else LapTrigger.MANUAL
-        _summary_message(lap, source, table, a, b, LAP_MESG, _lap_values(source, spans, index))
+        _summary_message(lap, source, table, a, b, LAP_MESG, vals)
         out.append(lap)
-    session = SessionMessage(developer_fields=_dev_fields(SESSION_MESG, span_values(source)))
+    vals = span_values(source)
+    session = SessionMessage(developer_fields=_dev_fields(SESSION_MESG, vals))
     session.message_index = 0
     session.first_lap_index = 0
     session.num_laps = len(spans)
     session.trigger = SessionTrigger.ACTIVITY_END
-    _summary_message(session, source, table, 0.0, end_s, SESSION_MESG, span_values(source))
+    _summary_message(session, source, table, 0.0, end_s, SESSION_MESG, vals)
     out.append(session)
     activity = ActivityMessage()
     activity.timestamp = _ms(source, end_s)
