@@ -233,9 +233,10 @@ def fit_messages(source: FitSource) -> list:
 
 
 def fit_bytes(source: FitSource) -> bytes:
-    """The FIT activity file for ``source``, header and CRC included."""
+    """The FIT activity file for ``source``, header and CRC included, checked by fit-tool's strict
+    validation (wire limits, profile ranges, activity file rules) before it is returned."""
     from fit_tool.fit_file_builder import FitFileBuilder
 
-    builder = FitFileBuilder(auto_define=True, min_string_size=16)
+    builder = FitFileBuilder(auto_define=True, min_string_size=16, strict=True)
     builder.add_all(fit_messages(source))
     return builder.build().to_bytes()
