@@ -31,7 +31,7 @@ def _analysed_source(recording: str, speed_mps: float | None):
 
 def add_export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("recording", metavar="REC", help="recording CSV (formlab recording format)")
-    p.add_argument("--fit", required=True, metavar="RUN.fit", help="write a FIT activity file with the running dynamics")
+    p.add_argument("--fit", required=True, metavar="RUN.fit", help="write a FIT activity file of the running dynamics")
     p.add_argument("--treadmill-speed", type=float, metavar="MPS",
                    help="treadmill speed, m/s (overrides the metadata); gives speed, distance, step length")
     p.add_argument("--force", action="store_true", help="overwrite RUN.fit if it exists")

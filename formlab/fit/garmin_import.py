@@ -51,7 +51,8 @@ def read_fit_messages(path: str) -> list:
     except fitdecode.FitCRCError:
         raise InputError(path, None, "corrupt FIT file (its CRC does not match its contents)") from None
     except (fitdecode.FitError, ValueError, KeyError, IndexError) as exc:
-        raise InputError(path, None, f"not a readable FIT file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(path, None, f"not a readable FIT file ({reason})") from None
 
 
 def _value(message, name):
