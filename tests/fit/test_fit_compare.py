@@ -99,3 +99,22 @@ def test_without_a_start_time_the_search_starts_at_the_watch_file(garmin_path, t
     assert main(["compare-garmin", str(BUNDLED), str(garmin_path), "--html", str(out)]) == 0
     assert f"clock shift {EARLY_S:+d} s" in capsys.readouterr().out
     assert "no start_time_utc" in out.read_text(encoding="utf-8")
+
+
+def test_speed_aligns_when_cadence_is_flat(exported):
+    """A treadmill run in speed stages with the watch's cadence missing: the speed series (the belt
+    stages, noisy on the watch) give the shift."""
+    from formlab.fit.records import FitSource, per_second
+    from formlab.treadmill import speed_at
+
+    stages = [(0.0, 2.8), (200.0, 3.3), (400.0, 3.7)]
+    steps = exported.source.steps.assign(speed_mps=lambda s: speed_at(stages, s["t_ic_s"].to_numpy()))
+    table = per_second(FitSource(steps, START, exported.source.duration_s, stages))
+    ours = with_epoch(table, START.timestamp())
+    rng = np.random.default_rng(3)
+    garmin = pd.DataFrame({"epoch_s": ours["epoch_s"] + 52})
+    for column in OFFSETS:
+        garmin[column] = np.nan
+    garmin["speed_mps"] = smoothed(table["speed_mps"].to_numpy()) + rng.normal(0, 0.05, len(table))
+    al = GarminComparer().align(ours, garmin)
+    assert al.signal == "speed_mps" and al.shift_s == 52
