@@ -1,14 +1,10 @@
 """Fixtures for the FIT tests: the bundled 10-minute session analysed once, with a known start time."""
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-BUNDLED = REPO / "firmware_recordings" / "simulated_treadmill_10min.csv"
-START = datetime(2026, 5, 1, 7, 0, 0, tzinfo=timezone.utc)
+from fit_session import BUNDLED, START, with_start_time
 
 
 @dataclass
@@ -18,13 +14,6 @@ class Exported:
     source: object  # FitSource
     table: object  # per-second values
     fit: Path  # the exported FIT file
-
-
-def with_start_time(src: Path, dst: Path, start: datetime) -> Path:
-    """A copy of a recording with ``start_time_utc`` added to its metadata."""
-    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
-    dst.write_text(lines[0] + f"# start_time_utc: {start.isoformat()}\n" + "".join(lines[1:]), encoding="utf-8")
-    return dst
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import BUNDLED, START
+from fit_session import BUNDLED, START
 from garmin_like import garmin_fit, smoothed
 
 from formlab.cli import main

@@ -7,7 +7,7 @@ import fitdecode
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import START
+from fit_session import START
 from garmin_fit_sdk import Decoder, Stream
 
 from formlab.fit.export import DEV_FIELDS, fit_bytes
