@@ -22,11 +22,13 @@ def _check_output(out: str, inputs: list[str], force: bool) -> Path:
 
 
 def _analysed_source(recording: str, speed_mps: float | None):
+    """``(analysis, export source)`` of a recording."""
     from formlab.analysis import analyze
     from formlab.fit.source import source_from_analysis
     from formlab.recording import read_recording
 
-    return source_from_analysis(analyze(read_recording(recording), speed_mps=speed_mps), speed_mps)
+    analysis = analyze(read_recording(recording), speed_mps=speed_mps)
+    return analysis, source_from_analysis(analysis, speed_mps)
 
 
 def add_export_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,7 +47,7 @@ def run_export(args: argparse.Namespace) -> int:
     except ImportError:
         raise InputError(args.fit, None, f"writing FIT files needs fit-tool: {FIT_EXTRA}") from None
     out = _check_output(args.fit, [args.recording], args.force)
-    source = _analysed_source(args.recording, args.treadmill_speed)
+    _, source = _analysed_source(args.recording, args.treadmill_speed)
     data = fit_bytes(source)
     out.write_bytes(data)
     for note in source.notes:
@@ -89,13 +91,14 @@ def run_compare(args: argparse.Namespace) -> int:
     from formlab.fit.compare_html import comparison_html
     from formlab.fit.garmin_import import import_fit
     from formlab.fit.records import per_second
+    from formlab.fit.source import START_KEY
 
     out = _check_output(args.html, [args.recording, args.fit], args.force)
     garmin = with_epoch(import_fit(args.fit))
-    source = _analysed_source(args.recording, args.treadmill_speed)
+    analysis, source = _analysed_source(args.recording, args.treadmill_speed)
     notes = []
     start = source.start_utc.timestamp()
-    if source.notes:  # no start time in the recording: start the search at the FIT file's first record
+    if START_KEY not in analysis.recording.metadata:  # start the search at the FIT file's first record
         start = float(garmin["epoch_s"].iloc[0])
         notes.append("the recording has no start_time_utc: its start was placed at the FIT file's first record "
                      "and the clock shift searched from there")

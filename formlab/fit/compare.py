@@ -81,8 +81,8 @@ class GarminComparer:
             if found is not None and (best is None or found[1] > best[1]):
                 best = (*found, signal)
         if best is None:
-            raise NoOverlapError("the two recordings do not overlap in time by "
-                             f"{self.min_overlap_s} s within a clock shift of ±{self.max_shift_s} s")
+            raise NoOverlapError(f"no {self.min_overlap_s} s of running in both files within a clock shift of "
+                                 f"±{self.max_shift_s} s: they are not the same run, or one has no running")
         lag, r, overlap, signal = best
         return Alignment(shift_s=int(lag), signal=signal, r=float(r), overlap_s=int(overlap))
 

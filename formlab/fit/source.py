@@ -36,5 +36,8 @@ def source_from_analysis(analysis, speed_mps: float | None = None) -> FitSource:
     ``--treadmill-speed`` override, as given to the analysis)."""
     rec = analysis.recording
     start, note = start_time(rec)
+    notes = [note] if note else []
+    if not analysis.steps["valid"].any():
+        notes.append("no running steps found: the FIT file holds timestamps without running dynamics")
     return FitSource(steps=analysis.steps, start_utc=start, duration_s=rec.duration_s,
-                     stages=speed_stages(rec, speed_mps), notes=[note] if note else [])
+                     stages=speed_stages(rec, speed_mps), notes=notes)

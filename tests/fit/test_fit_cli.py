@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import fitdecode
+import numpy as np
 import pytest
 
 from formlab.cli import main
@@ -68,3 +69,18 @@ def test_start_time_from_metadata(tmp_path, start, expected):
     out = tmp_path / "run.fit"
     assert main(["export", str(rec), "--fit", str(out)]) == 0
     assert str(_session(out)["start_time"]) == expected
+
+
+def test_a_recording_without_running_exports_timestamps_and_says_so(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    n = 2000  # 20 s standing still at 100 Hz
+    rows = np.column_stack([np.arange(n) / 100, rng.normal(0, 0.005, (n, 3)) + [0, 0, 1], rng.normal(0, 0.3, (n, 3))])
+    rec = tmp_path / "standing.csv"
+    rec.write_text("# formlab-recording: 1\n# sample_rate_hz: 100\n# start_time_utc: 2026-05-01T07:00:00Z\n"
+                   "t_s,acc_x_g,acc_y_g,acc_z_g,gyr_x_dps,gyr_y_dps,gyr_z_dps\n"
+                   + "".join(",".join(f"{v:.4f}" for v in row) + "\n" for row in rows), encoding="utf-8")
+    out = tmp_path / "standing.fit"
+    assert main(["export", str(rec), "--fit", str(out)]) == 0
+    assert "no running steps found" in capsys.readouterr().out
+    session = {k: v for k, v in _session(out).items() if v is not None}
+    assert session["total_elapsed_time"] == 19 and "avg_stance_time" not in session

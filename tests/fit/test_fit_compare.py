@@ -72,7 +72,7 @@ def test_a_wrong_shift_would_not_give_the_biases(exported, garmin_path):
 
 def test_no_overlap_is_an_error(exported, garmin_path):
     ours = with_epoch(exported.table, exported.source.start_utc.timestamp() + 86400)
-    with pytest.raises(NoOverlapError, match="do not overlap"):
+    with pytest.raises(NoOverlapError, match="not the same run"):
         GarminComparer().compare(ours, with_epoch(import_fit(str(garmin_path))))
 
 
