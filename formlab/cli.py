@@ -22,6 +22,9 @@ EXAMPLES = {
     "devices": "formlab devices --timeout 8",
     "record": "formlab record --device waist-imu-07 --out run.csv",
     "live": "formlab live --device waist-imu-07 --out run.csv --html run.html\n  formlab live --replay run.csv --replay-speed 10",
+    "export": "formlab export firmware_recordings/simulated_treadmill_10min.csv --fit out/run.fit",
+    "import-fit": "formlab import-fit garmin_run.fit --csv garmin_run_1hz.csv",
+    "compare-garmin": "formlab compare-garmin run.csv garmin_run.fit --html cmp.html --treadmill-speed 3.3",
 }
 
 
@@ -64,6 +67,13 @@ def _live_command():
     return add_live_arguments, run_live
 
 
+def _fit_command(name: str):
+    def loader():
+        from formlab.fit import commands
+        return getattr(commands, f"add_{name}_arguments"), getattr(commands, f"run_{name}")
+    return loader
+
+
 COMMANDS = {  # name: (help, loader of (add_arguments, run)); only the chosen command's module is imported
     "analyze": ("Measure running form step by step from a recording.", _analyze_command),
     "report": ("Write the HTML form report for one recording, or compare two.", _report_command),
@@ -73,6 +83,9 @@ COMMANDS = {  # name: (help, loader of (add_arguments, run)); only the chosen co
     "devices": ("Scan for sensors formlab can stream from (formlab profile, Polar, Movesense).", _devices_command),
     "record": ("Record a run from a BLE sensor to a CSV, writing as it goes.", _record_command),
     "live": ("Record with a live form dashboard, or replay a recording through it.", _live_command),
+    "export": ("Export the running dynamics as a FIT activity (Garmin Connect, GoldenCheetah, ...).", _fit_command("export")),
+    "import-fit": ("Read a Garmin running-dynamics FIT file into a 1 Hz table.", _fit_command("import")),
+    "compare-garmin": ("Compare a recording with a Garmin FIT file of the same run (Bland-Altman).", _fit_command("compare")),
 }
 
 

@@ -24,6 +24,8 @@ MEANINGS = {  # option -> (meaning, value type: None for a flag, else the argpar
     "--html": ("HTML page to write", "str"),
     "--out": ("the file the command writes", "str"),
     "--truth": ("simulation truth CSV to write", "str"),
+    "--fit": ("FIT activity file to write", "str"),
+    "--csv": ("CSV table to write", "str"),
     "--quiet": ("no terminal summary", None),
     "--device": ("a BLE sensor's advertised name or address", "str"),
     "--replay": ("a recording fed through the live pipeline", "str"),
