@@ -14,7 +14,7 @@ from formlab.report.step_metrics import (STEP_METRIC_BY_NAME, STEP_METRICS, is_m
                                          step_values, valid_steps)
 from formlab.report.stride_cycle import StrideCycle
 
-MAX_POINTS_PER_TRACE = 600
+MAX_POINTS_PER_TRACE = 500
 ROLLING_STEPS = 31
 """Steps of one side in the rolling median of that side (about 20 s of running)."""
 SIDE_COLOURS = {"left": "#1f3b73", "right": "#9c3d00", "": "#666666"}
