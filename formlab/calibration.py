@@ -185,7 +185,7 @@ class BodySignals:
 
 def device_file_name(device: str) -> str:
     """File name of a device's calibration: the device name, lowercase, ``[a-z0-9-]`` only."""
-    slug = re.sub(r"[^a-z0-9]+", "-", device.strip().lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", device.strip().lower())[:64].strip("-")  # a file name stays short
     return f"{slug or 'device'}.toml"
 
 

@@ -1,0 +1,84 @@
+"""The Sensor Logger app (iOS, Android; tszheichoi/awesome-sensor-logger, UNITS.md): one CSV per
+sensor, each ``time,seconds_elapsed,z,y,x`` (``time`` in ns since the epoch).
+
+Which accelerometer file: ``TotalAcceleration.csv`` (with gravity, Android) is used as is;
+``Accelerometer.csv`` has gravity removed, so ``Gravity.csv`` beside it is added back, and without
+it the file is refused; ``AccelerometerUncalibrated.csv`` (iOS, in g unless "standardise units" is
+on) is taken with its unit found from gravity. ``Gyroscope.csv`` beside the accelerometer file
+(rad/s) is interpolated onto the accelerometer's times. Given a folder (the unzipped export), the
+files are looked up in it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from formlab import sensor_checks
+from formlab.errors import InputError
+from formlab.frames import G_MPS2
+from formlab.importers import source
+from formlab.importers.table import Table, read_table
+from formlab.recording import Recording, assemble
+
+NAME = "Sensor Logger export"
+HEADER = ["time", "seconds_elapsed", "z", "y", "x"]
+ACC_FILES = ("TotalAcceleration.csv", "AccelerometerUncalibrated.csv", "Accelerometer.csv")
+
+
+def matches(header: list[str]) -> bool:
+    return header[:2] == HEADER[:2] and {"x", "y", "z"} <= set(header)
+
+
+def find_in_folder(folder: Path) -> Path | None:
+    """The accelerometer file of an unzipped export folder, or None."""
+    return next((folder / name for name in ACC_FILES if (folder / name).is_file()), None)
+
+
+def read(table: Table, notes: list[str]) -> Recording:
+    path = Path(table.path)
+    t, acc = _xyz(table)
+    kind = path.name
+    if kind == "Accelerometer.csv":
+        gravity = _sibling(path, "Gravity.csv", notes)
+        if gravity is None:
+            raise InputError(table.path, None, "Sensor Logger's Accelerometer.csv has gravity removed and no "
+                             "Gravity.csv is beside it: export TotalAcceleration or Gravity as well")
+        acc = acc + _on_times(t, *gravity)
+    unit = "mps2" if kind != "AccelerometerUncalibrated.csv" else sensor_checks.infer_accelerometer_unit(
+        acc, table.path, table.header_line)
+    acc_g = acc / G_MPS2 if unit == "mps2" else acc
+    gyr_dps = None
+    gyro = _sibling(path, "Gyroscope.csv", notes)
+    if gyro is not None:
+        tg = gyro[0]
+        keep = (t >= tg[0]) & (t <= tg[-1])
+        t, acc_g = t[keep], acc_g[keep]
+        gyr_dps = _on_times(t, *gyro) * sensor_checks.RAD_TO_DEG
+    notes.append(f"read as a {NAME} ({kind}{' + Gravity.csv' if kind == 'Accelerometer.csv' else ''}"
+                 f"{' + Gyroscope.csv, rad/s → deg/s' if gyr_dps is not None else ', no Gyroscope.csv beside it'}; "
+                 f"{'m/s² → g' if unit == 'mps2' else 'in g'})")
+    epoch_ns = table.numbers("time")[0]
+    metadata = {"source": NAME, "start_time_utc": np.datetime_as_string(np.datetime64(int(epoch_ns), "ns"), "ms") + "Z"}
+    return assemble(t, acc_g, gyr_dps, metadata, table.path, table.header_line, notes,
+                    acc_names=["x", "y", "z"], acc_unit=unit, gyr_names=["x", "y", "z"] if gyr_dps is not None else None,
+                    gyr_unit="rads", time_name="seconds_elapsed")
+
+
+def _xyz(table: Table) -> tuple[np.ndarray, np.ndarray]:
+    return table.numbers("seconds_elapsed"), np.column_stack([table.numbers(a) for a in "xyz"])
+
+
+def _sibling(path: Path, name: str, notes: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    other = path.with_name(name)
+    if not other.is_file():
+        return None
+    table = read_table(source.plain(source.read_bytes(str(other)), notes), str(other))
+    if not matches(table.header):
+        raise InputError(str(other), table.header_line, f"not a Sensor Logger file (header {', '.join(HEADER)})")
+    return _xyz(table)
+
+
+def _on_times(t: np.ndarray, t_other: np.ndarray, values: np.ndarray) -> np.ndarray:
+    return np.column_stack([np.interp(t, t_other, values[:, k]) for k in range(3)])
