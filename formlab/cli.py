@@ -22,11 +22,17 @@ EXAMPLES = {
     "devices": "formlab devices --timeout 8",
     "record": "formlab record --device waist-imu-07 --out run.csv",
     "live": "formlab live --device waist-imu-07 --out run.csv --html run.html\n  formlab live --replay run.csv --speed 10",
+    "convert": "formlab convert phyphox_export.csv --out run.csv\n  formlab convert log.csv --columns \"t=timestamp:ms,ax=ax:g,ay=ay:g,az=az:g\" --out run.csv",
 }
 
 
 def _analyze_command():
     return _add_analyze_arguments, _run_analyze
+
+
+def _convert_command():
+    from formlab.convert import add_convert_arguments, run_convert
+    return add_convert_arguments, run_convert
 
 
 def _report_command():
@@ -73,6 +79,7 @@ COMMANDS = {  # name: (help, loader of (add_arguments, run)); only the chosen co
     "devices": ("Scan for sensors formlab can stream from (formlab profile, Polar, Movesense).", _devices_command),
     "record": ("Record a run from a BLE sensor to a CSV, writing as it goes.", _record_command),
     "live": ("Record with a live form dashboard, or replay a recording through it.", _live_command),
+    "convert": ("Convert a recording from another app or CSV layout to the formlab recording format.", _convert_command),
 }
 
 
@@ -94,7 +101,8 @@ def _parser(argv: list[str]) -> argparse.ArgumentParser:
 
 
 def _add_analyze_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("recording", metavar="REC", help="recording CSV (formlab recording format)")
+    p.add_argument("recording", metavar="REC", help="recording: formlab CSV, Phyphox, Sensor Logger, or any CSV "
+                   "with --columns (docs/recording-format.md)")
     p.add_argument("--json", metavar="SUMMARY.json", help="write the summary (spec/analysis-output.md)")
     p.add_argument("--steps", metavar="STEPS.csv", help="write one row per detected step")
     p.add_argument("--html", metavar="REPORT.html", help="also write the self-contained HTML report")
@@ -102,6 +110,8 @@ def _add_analyze_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", metavar="FILE", help="coach's rule overrides (TOML): thresholds, rules switched off")
     p.add_argument("--calibration-dir", metavar="DIR", help="per-device calibration files (default: ./calibration)")
     p.add_argument("--quiet", action="store_true", help="no terminal summary")
+    p.add_argument("--columns", metavar="MAP", help="column mapping for other CSVs: 't=timestamp:ms,ax=ax:g,…' or a "
+                   ".toml file (docs/recording-format.md)")
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
@@ -116,7 +126,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
             _ensure_parent(out)
     with stage_progress(Path(args.recording).name, quiet=args.quiet) as progress:
         progress("reading")
-        rec = read_recording(args.recording)
+        rec = read_recording(args.recording, columns=args.columns)
         analysis = analyze(rec, speed_mps=args.speed, calibration_dir=args.calibration_dir,
                            catalogue=catalogue, progress=progress)
         if args.html:

@@ -108,7 +108,7 @@ def time_values(table: Table, name: str, unit: str | None, metadata: dict[str, s
                 notes: list[str]) -> tuple[np.ndarray, bool]:
     """The time column in seconds when its unit is known (given, or ISO timestamps), else raw."""
     column = table.frame[table.header.index(name)]
-    if column.dtype == object and unit is None:
+    if not pd.api.types.is_numeric_dtype(column) and unit is None:
         stamps = pd.to_datetime(column, errors="coerce", utc=True, format="ISO8601")
         if stamps.notna().all():
             metadata.setdefault("start_time_utc", stamps.iloc[0].isoformat())
