@@ -22,6 +22,7 @@ import pandas as pd
 from formlab import sensor_checks, timeline
 from formlab.errors import InputError
 from formlab.frames import G_MPS2
+from formlab.timebase import MAX_INTERPOLATED_GAP_S
 
 FORMAT_VERSION = "1"
 GAP_FACTOR = 1.5  # a step in t_s longer than this many nominal periods is a gap (spec)
@@ -472,10 +473,16 @@ def assemble(t, acc_g, gyr_dps, metadata, path, header_line, warnings, *, acc_na
                 warnings.append(f"gyroscope axis {', '.join(dead)} never changes while the body moves (dead or "
                                 "unconnected): the gyroscope is ignored, so pelvic angles and step sides are not measured")
                 gyr_dps = None
-    return Recording(
+    rec = Recording(
         t_s=t_s, acc_g=acc_g, gyr_dps=gyr_dps, mag_ut=mag_ut, sample_index=sample_index, host_time_s=host_time_s,
         metadata=metadata, path=path, warnings=warnings, sample_rate_hz=rate_hz,
     )
+    if rec.gaps:
+        longest = max(rec.gaps, key=lambda g: g.duration_s)
+        warnings.append(f"{len(rec.gaps)} gap(s) in the samples, {rec.lost_s:.3g} s lost (the longest "
+                        f"{longest.duration_s:.3g} s at t_s {longest.start_s:.2f}): no step is measured across a gap "
+                        f"over {MAX_INTERPOLATED_GAP_S:g} s")
+    return rec
 
 
 def _capped(metadata: dict[str, str], warnings: list[str]) -> dict[str, str]:

@@ -19,11 +19,10 @@ from formlab.errors import InputError
 MIN_RATE_HZ = 10.0
 MAX_RATE_HZ = 100_000.0
 INFER_RATE_HZ = (10.0, 10_000.0)  # 1000-fold wide: exactly one of s, ms, µs, ns lands a rate in it
-RATE_TOLERANCE = 0.10  # metadata and timestamps agree when within 10 %
+RATE_TOLERANCE = 0.01  # metadata and timestamps agree within 1 % (clocks are off by ppm, not %)
 MAX_GAP_S = 300.0  # a longer pause splits the recording
 MAX_GAP_FRACTION = 0.5  # at most this share of the analysed span may be gaps (bounds the grid)
 TIME_UNITS_S = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
-_SCALE_NAMES = {1e3: "ms", 1e6: "µs", 1e9: "ns", 1e-3: "ks", 1e-6: "Ms", 1e-9: "Gs"}
 
 
 def check_increasing(t_s: np.ndarray, path: str, first_line: int, name: str = "t_s") -> None:
@@ -43,18 +42,18 @@ def rate_in_range(rate_hz: float) -> bool:
 def settle_clock(t: np.ndarray, metadata_rate_hz: float | None, path: str, notes: list[str],
                  name: str = "t_s", unit_known: bool = True) -> tuple[np.ndarray, float]:
     """Times in seconds and the nominal rate (Hz), from increasing times ``t`` in seconds
-    (``unit_known``) or in an unknown unit. Scales by a power of 1000 when that is what makes the
-    timestamps agree with the metadata or with a plausible rate, and says so in ``notes``."""
+    (``unit_known``) or in an unknown unit. Multiplies by a power of 1000 when that is what makes
+    the timestamps agree with the metadata or with a plausible rate, and says so in ``notes``."""
     step = float(np.median(np.diff(t)))
     rate_hz = 1.0 / step
     if metadata_rate_hz is not None:
-        scale = _power_of_1000(rate_hz / metadata_rate_hz, RATE_TOLERANCE)
-        if scale == 1.0:
+        factor = _power_of_1000(rate_hz / metadata_rate_hz, RATE_TOLERANCE)
+        if factor == 1.0:
             return t, metadata_rate_hz
-        if scale is not None:
+        if factor is not None:
             notes.append(f"{name} steps by {step:.4g} but sample_rate_hz is {metadata_rate_hz:g}: "
-                         f"{name} read as {_SCALE_NAMES[scale]} (divided by {scale:g})")
-            return t / scale, metadata_rate_hz
+                         f"{name} {_unit_phrase(factor)}")
+            return t * factor, metadata_rate_hz
         if not rate_in_range(rate_hz):
             raise InputError(path, None, f"{name} steps by {step:.4g} s ({rate_hz:.4g} Hz), which matches neither "
                              f"sample_rate_hz {metadata_rate_hz:g} nor any sensor's rate")
@@ -63,15 +62,19 @@ def settle_clock(t: np.ndarray, metadata_rate_hz: float | None, path: str, notes
         return t, rate_hz
     if unit_known and rate_in_range(rate_hz):
         return t, rate_hz
-    for scale in (1.0, 1e3, 1e6, 1e9, 1e-3):
-        if INFER_RATE_HZ[0] <= rate_hz * scale < INFER_RATE_HZ[1]:
-            if scale != 1.0 or not unit_known:
-                unit = "s" if scale == 1.0 else _SCALE_NAMES[scale]
-                notes.append(f"{name} read as {unit}: its median step {step:.4g} gives "
-                             f"{rate_hz * scale:.4g} Hz in that unit")
-            return t / scale, rate_hz * scale
+    for factor in (1.0, 1e-3, 1e-6, 1e-9, 1e3, 1e6):
+        if INFER_RATE_HZ[0] <= rate_hz / factor < INFER_RATE_HZ[1]:
+            if factor != 1.0 or not unit_known:
+                notes.append(f"{name} {_unit_phrase(factor)}: its median step {step:.4g} then gives "
+                             f"{rate_hz / factor:.4g} Hz")
+            return t * factor, rate_hz / factor
     raise InputError(path, None, f"{name} steps by {step:.4g} ({rate_hz:.4g} per unit): no time unit "
                      "(s, ms, µs, ns) gives a sensor's sampling rate")
+
+
+def _unit_phrase(factor: float) -> str:
+    unit = {1.0: "s", 1e-3: "ms", 1e-6: "µs", 1e-9: "ns"}.get(factor)
+    return f"read as {unit}" if unit else f"multiplied by {factor:g} to give seconds"
 
 
 def _power_of_1000(ratio: float, tolerance: float) -> float | None:
