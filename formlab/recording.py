@@ -1,10 +1,11 @@
-"""The ``Recording`` type and the formlab recording CSV format (``spec/recording-format.md``).
+"""The ``Recording`` type and the formlab recording CSV format (``docs/recording-format.md``).
 
 A recording is samples on the sensor clock, in the sensor's own axes, with units taken from the
 column names and converted on reading to one internal set: accelerometer in g, gyroscope in deg/s,
 magnetometer in µT. Every malformed input raises :class:`formlab.errors.InputError` naming file,
-line and problem; nothing is guessed or silently repaired, except a truncated final line (a live
-capture cut off mid-write), which is dropped with a warning as the format allows.
+line and problem; nothing is repaired silently: the few repairs (a truncated final line, a time
+column in ms/µs/ns, isolated out-of-range samples, a dead gyroscope left out; see :func:`assemble`)
+each leave a note in ``Recording.warnings``. Other apps' files: :mod:`formlab.importers`.
 """
 
 from __future__ import annotations
