@@ -42,7 +42,7 @@ def plain(raw: bytes, notes: list[str]) -> bytes:
     (decimal commas then made points). Comment (``#``) lines keep their text."""
     if raw.startswith(_BOM):
         raw = raw[len(_BOM):]
-    if b"\r" in raw and b"\n" not in raw:
+    if b"\n" not in raw and b"\r" in raw:
         raw = raw.replace(b"\r", b"\n")
         notes.append("line ends are CR only (old Mac): read as line breaks")
     body_start = _first_data_line(raw)
