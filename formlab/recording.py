@@ -451,7 +451,7 @@ def assemble(t, acc_g, gyr_dps, metadata, path, header_line, warnings, *, acc_na
         raise InputError(path, first_line, "only one sample: a recording needs at least two")
     metadata = _capped(metadata, warnings)
     timeline.check_increasing(t, path, first_line, time_name)
-    meta_rate = float(metadata["sample_rate_hz"]) if "sample_rate_hz" in metadata else None
+    meta_rate = _metadata_rate_hz(metadata, path)
     t_s, rate_hz = timeline.settle_clock(t, meta_rate, path, warnings, time_name, time_unit_known)
     if meta_rate is not None and rate_hz != meta_rate:
         metadata["sample_rate_hz"] = f"{rate_hz:.6g}"
@@ -484,6 +484,20 @@ def assemble(t, acc_g, gyr_dps, metadata, path, header_line, warnings, *, acc_na
                         f"{longest.duration_s:.3g} s at t_s {longest.start_s:.2f}): no step is measured across a gap "
                         f"over {MAX_INTERPOLATED_GAP_S:g} s")
     return rec
+
+
+def _metadata_rate_hz(metadata: dict[str, str], path: str) -> float | None:
+    """``sample_rate_hz`` from the metadata, None without it; an error unless a sensor's rate."""
+    if "sample_rate_hz" not in metadata:
+        return None
+    try:
+        rate = float(metadata["sample_rate_hz"])
+    except ValueError:
+        rate = float("nan")
+    if not timeline.rate_in_range(rate):
+        raise InputError(path, None, f"sample_rate_hz {metadata['sample_rate_hz']!r} is not a sensor's sampling rate "
+                         f"({timeline.MIN_RATE_HZ:g} to {timeline.MAX_RATE_HZ:g} Hz)")
+    return rate
 
 
 def _capped(metadata: dict[str, str], warnings: list[str]) -> dict[str, str]:

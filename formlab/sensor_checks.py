@@ -66,7 +66,7 @@ def _moving(acc_g: np.ndarray) -> bool:
 def check_gyroscope_unit(gyr_dps: np.ndarray, acc_g: np.ndarray, unit: str, name: str, path: str, line: int) -> None:
     """Raise when the rates' size says the column's unit is wrong (``gyr_dps`` already converted)."""
     p99_dps = float(np.percentile(np.linalg.norm(gyr_dps, axis=1), 99))
-    if unit == "rads" and p99_dps > GYR_P99_MAX_DPS:
+    if unit == "rads" and GYR_P99_MAX_DPS < p99_dps <= GYR_LIMIT_DPS * RAD_TO_DEG:  # beyond: outliers, not a unit
         raise InputError(path, line, f"{name} says rad/s but 99 % of |gyro| is under {p99_dps / RAD_TO_DEG:.4g} rad/s "
                          f"({p99_dps:.4g} deg/s), beyond a pelvis: the values look like deg/s; use gyr_*_dps")
     if unit == "dps" and p99_dps < GYR_P99_MIN_DPS and _moving(acc_g) and p99_dps > 0:

@@ -143,3 +143,14 @@ def test_analyze_takes_columns(tmp_path, canonical, capsys):
     code = main(["analyze", str(tmp_path / "log.csv"), "--quiet", "--json", str(tmp_path / "s.json"),
                  "--columns", "t=timestamp:ms,ax=ax:mps2,ay=ay:mps2,az=az:mps2,gx=gx:rads,gy=gy:rads,gz=gz:rads"])
     assert code == 0 and "cadence_spm" in (tmp_path / "s.json").read_text()
+
+
+def test_generic_csv_metadata_rate_is_checked(tmp_path, canonical):
+    samples.write_logger_csv(canonical, tmp_path / "log.csv")
+    text = (tmp_path / "log.csv").read_text()
+    (tmp_path / "fast.csv").write_text("# sample_rate_hz: fast\n" + text)
+    with pytest.raises(InputError, match="'fast' is not a sensor's sampling rate"):
+        read_recording(tmp_path / "fast.csv")
+    (tmp_path / "ok.csv").write_text("# sample_rate_hz: 100\n# device: phone\n" + text)
+    rec = read_recording(tmp_path / "ok.csv")
+    assert rec.metadata["device"] == "phone" and rec.sample_rate_hz == 100.0
