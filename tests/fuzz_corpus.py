@@ -7,7 +7,8 @@ as its CSV text. Each class corrupts it one way and says what formlab must do:
   file does not get (no corrupt input may pass unexplained);
 - ``clean``: a result (the input is damaged only in form: encoding, delimiters, line ends);
 - ``any``: no traceback, whatever else (a changed digit inside a number is indistinguishable
-  from a real value: the byte-flip class marks those cases ``any`` and says how many there were).
+  from a real value: the byte-flip class marks those cases ``any`` and says how many there were;
+  damaged files of other apps are ``any`` too, since their "read as" note is always there).
 
 ``python tests/fuzz_corpus.py [--cases N] [--seed S]`` prints, per class, the clean errors, the
 results with a note, the results without one, the tracebacks and the cases over 30 s.
@@ -211,8 +212,40 @@ def cut_last_line(rng, meta, header, rows):
     return Case("cut last line", f"last line cut to {cut - last} bytes", text[:cut], "flag")
 
 
+def foreign_format(rng, meta, header, rows):
+    """The base as another app writes it, then damaged: hunts tracebacks in the importers
+    (their "read as" note is always there, so only ``any`` can be asked of them)."""
+    values = _numbers(rows)
+    t, acc_mps2, gyr_rads = values[:, 0], values[:, 1:4] * 9.80665, values[:, 4:7] * np.pi / 180
+    which = str(rng.choice(["Phyphox", "Sensor Logger", "logger"]))
+    out = io.StringIO()
+    if which == "Phyphox":
+        out.write('"Time (s)","Acceleration x (m/s^2)","Acceleration y (m/s^2)","Acceleration z (m/s^2)",'
+                  '"Time (s)","Gyroscope x (rad/s)","Gyroscope y (rad/s)","Gyroscope z (rad/s)"\n')
+        np.savetxt(out, np.column_stack([t, acc_mps2, t + 0.002, gyr_rads]), fmt="%.9E", delimiter=",")
+    elif which == "Sensor Logger":
+        out.write("time,seconds_elapsed,z,y,x\n")
+        np.savetxt(out, np.column_stack([1.767e18 + t * 1e9, t, acc_mps2[:, ::-1]]), fmt="%.9g", delimiter=",")
+    else:
+        out.write("timestamp,ax,ay,az,gx,gy,gz\n")
+        np.savetxt(out, np.column_stack([t * 1000, acc_mps2, gyr_rads]), fmt="%.6g", delimiter=",")
+    data = bytearray(out.getvalue().encode("utf-8"))
+    damage = str(rng.choice(["cut", "flip", "nan", "swap header"]))
+    pos = int(rng.integers(1, len(data) - 1))
+    if damage == "cut":
+        data = data[:pos]
+    elif damage == "flip":
+        data[pos] ^= 1 << int(rng.integers(0, 8))
+    elif damage == "nan":
+        data[pos:pos] = b"nan"
+    else:
+        first = data.index(b"\n")
+        data[:first] = data[:first].replace(b"x", b"q", 1)
+    return Case("foreign format", f"{which}, {damage} at {pos}", bytes(data), "any")
+
+
 CLASSES = [truncation, byte_flip, non_finite, unit_mistake, time_unit_mistake, gap, metadata_abuse, encoding,
-           dead_gyro, outlier, cut_last_line]
+           dead_gyro, outlier, cut_last_line, foreign_format]
 
 
 def corpus(n_cases: int, seed: int = 2026):

@@ -154,3 +154,16 @@ def test_generic_csv_metadata_rate_is_checked(tmp_path, canonical):
     (tmp_path / "ok.csv").write_text("# sample_rate_hz: 100\n# device: phone\n" + text)
     rec = read_recording(tmp_path / "ok.csv")
     assert rec.metadata["device"] == "phone" and rec.sample_rate_hz == 100.0
+
+
+def test_cut_last_line_of_an_imported_file_is_dropped_with_a_note(tmp_path, canonical):
+    samples.write_logger_csv(canonical, tmp_path / "log.csv")
+    text = (tmp_path / "log.csv").read_text()
+    (tmp_path / "cut.csv").write_text(text[:text.rindex(",")])  # the last row lost its last value
+    rec = read_recording(tmp_path / "cut.csv")
+    assert rec.n_samples == canonical.n_samples - 1 and any("truncated final line dropped" in n for n in rec.warnings)
+    lines = text.splitlines()
+    lines[2] = ",".join(lines[2].split(",")[:3]) + ",,,,"  # az and the gyroscope missing on line 3
+    (tmp_path / "hole.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=r"hole.csv:3: empty value in column 'az'"):
+        read_recording(tmp_path / "hole.csv")

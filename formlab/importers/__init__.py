@@ -40,18 +40,18 @@ def read(path: str | os.PathLike, columns: str | None = None) -> Recording:
         mapping = generic.parse_mapping(columns)
         notes.append("read through the column mapping " + ", ".join(f"{k}={n}" + (f":{u}" if u else "")
                                                                     for k, (n, u) in mapping.items()))
-        return generic.read_mapped(read_table(raw, path), mapping, notes)
+        return generic.read_mapped(read_table(raw, path, notes), mapping, notes)
     if _is_formlab(raw, header):
         return parse_recording(raw, path, notes)
     if phyphox.matches(header):
-        return phyphox.read(read_table(raw, path), notes)
+        return phyphox.read(read_table(raw, path, notes), notes)
     if sensor_logger.matches(header):
-        return sensor_logger.read(read_table(raw, path), notes)
+        return sensor_logger.read(read_table(raw, path, notes), notes)
     mapping = generic.auto_mapping(header)
     if mapping is not None:
         notes.append("read as a generic CSV: " + ", ".join(f"{k}={n}" for k, (n, _) in mapping.items())
                      + " (give --columns to set names and units)")
-        return generic.read_mapped(read_table(raw, path), mapping, notes)
+        return generic.read_mapped(read_table(raw, path, notes), mapping, notes)
     shown = ",".join(header)
     raise InputError(path, None, f"header not recognised ({shown[:80]}{'…' if len(shown) > 80 else ''}): not a formlab "
                      "recording, Phyphox or Sensor Logger file; give --columns (see docs/recording-format.md)")

@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from formlab import sensor_checks
+from formlab import sensor_checks, timeline
 from formlab.errors import InputError
 from formlab.frames import G_MPS2
 from formlab.importers.table import Table
@@ -51,6 +51,7 @@ def read(table: Table, notes: list[str]) -> Recording:
         g_rows = table.rows_with([t_gyr, *(gyr[a][0] for a in "xyz")])
         tg = table.numbers_where(header[t_gyr], g_rows, t_gyr)
         values = np.column_stack([table.numbers_where(header[gyr[a][0]], g_rows, gyr[a][0]) for a in "xyz"])
+        timeline.check_increasing(tg, path, table.header_line + 1, "gyroscope Time (s)")
         gyr_unit = "rads" if gyr["x"][1].group(2) == "rad/s" else "dps"
         if gyr_unit == "rads":
             values = values * sensor_checks.RAD_TO_DEG

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from formlab import sensor_checks
+from formlab import sensor_checks, timeline
 from formlab.errors import InputError
 from formlab.frames import G_MPS2
 from formlab.importers import source
@@ -59,8 +59,10 @@ def read(table: Table, notes: list[str]) -> Recording:
     notes.append(f"read as a {NAME} ({kind}{' + Gravity.csv' if kind == 'Accelerometer.csv' else ''}"
                  f"{' + Gyroscope.csv, rad/s → deg/s' if gyr_dps is not None else ', no Gyroscope.csv beside it'}; "
                  f"{'m/s² → g' if unit == 'mps2' else 'in g'})")
+    metadata = {"source": NAME}
     epoch_ns = table.numbers("time")[0]
-    metadata = {"source": NAME, "start_time_utc": np.datetime_as_string(np.datetime64(int(epoch_ns), "ns"), "ms") + "Z"}
+    if 0 <= epoch_ns < 2.0 ** 62:  # a date numpy can hold (up to the year 2116)
+        metadata["start_time_utc"] = np.datetime_as_string(np.datetime64(int(epoch_ns), "ns"), "ms") + "Z"
     return assemble(t, acc_g, gyr_dps, metadata, table.path, table.header_line, notes,
                     acc_names=["x", "y", "z"], acc_unit=unit, gyr_names=["x", "y", "z"] if gyr_dps is not None else None,
                     gyr_unit="rads", time_name="seconds_elapsed")
@@ -74,10 +76,12 @@ def _sibling(path: Path, name: str, notes: list[str]) -> tuple[np.ndarray, np.nd
     other = path.with_name(name)
     if not other.is_file():
         return None
-    table = read_table(source.plain(source.read_bytes(str(other)), notes), str(other))
+    table = read_table(source.plain(source.read_bytes(str(other)), notes), str(other), notes)
     if not matches(table.header):
         raise InputError(str(other), table.header_line, f"not a Sensor Logger file (header {', '.join(HEADER)})")
-    return _xyz(table)
+    t, values = _xyz(table)
+    timeline.check_increasing(t, str(other), table.header_line + 1, "seconds_elapsed")
+    return t, values
 
 
 def _on_times(t: np.ndarray, t_other: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -36,8 +36,10 @@ class Table:
         bad = np.flatnonzero(~np.isfinite(values))
         if bad.size:
             k = int(np.flatnonzero(rows)[bad[0]])
-            raise InputError(self.path, self.header_line + 1 + k,
-                             f"value {str(column.iloc[int(bad[0])])!r} in column {name!r} is not a finite number")
+            cell = column.iloc[int(bad[0])]
+            problem = (f"empty value in column {name!r}" if pd.isna(cell)
+                       else f"value {str(cell)!r} in column {name!r} is not a finite number")
+            raise InputError(self.path, self.header_line + 1 + k, problem)
         return values
 
     def rows_with(self, columns: list[int]) -> np.ndarray:
@@ -61,8 +63,9 @@ def header_of(raw: bytes, path: str) -> tuple[list[str], int]:
     return [], 0
 
 
-def read_table(raw: bytes, path: str) -> Table:
-    """Parse the (already plain, comma-separated) bytes of a table."""
+def read_table(raw: bytes, path: str, notes: list[str]) -> Table:
+    """Parse the (already plain, comma-separated) bytes of a table; a last line without a line
+    end and with cells missing (cut off mid-write) is dropped with a note."""
     header, header_line = header_of(raw, path)
     if not header:
         raise InputError(path, None, "no header row")
@@ -74,6 +77,9 @@ def read_table(raw: bytes, path: str) -> Table:
         raise InputError(path, None, "not UTF-8 text (is this a CSV recording?)") from None
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(path, header_line, f"unreadable table: {str(exc).splitlines()[0]}") from None
+    if frame.shape[0] and not raw.endswith(b"\n") and frame.iloc[-1].isna().any():
+        notes.append(f"{path}:{header_line + frame.shape[0]}: truncated final line dropped")
+        frame = frame.iloc[:-1]
     if frame.shape[0] == 0:
         raise InputError(path, header_line, "no samples after the header row")
     return Table(path, header, header_line, comments, frame)
