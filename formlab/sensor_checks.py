@@ -22,7 +22,7 @@ from formlab.errors import InputError
 from formlab.frames import G_MPS2
 
 ACC_MEDIAN_G = (0.4, 2.2)  # plausible median |acc| in g (gravity ± motion)
-ACC_LIMIT_G = 64.0  # widest body-worn accelerometer range (high-g parts reach ±64 g at most on a waist logger)
+ACC_LIMIT_G = 64.0  # 4× the ±16 g of IMU accelerometers; a running pelvis stays under ~10 g
 GYR_LIMIT_DPS = 5000.0  # MEMS gyroscopes stop at ±4000 deg/s
 GYR_P99_MAX_DPS = 2000.0  # above this the values are deg/s written as rad/s
 GYR_P99_MIN_DPS = 8.0  # below this, while moving, the values are rad/s written as deg/s
