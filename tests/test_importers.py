@@ -3,6 +3,7 @@ it was written from; ``analyze`` on a Phyphox and a Sensor Logger file gives the
 
 import gzip
 import re
+import zipfile
 
 import numpy as np
 import pytest
@@ -167,3 +168,16 @@ def test_cut_last_line_of_an_imported_file_is_dropped_with_a_note(tmp_path, cano
     (tmp_path / "hole.csv").write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError, match=r"hole.csv:3: empty value in column 'az'"):
         read_recording(tmp_path / "hole.csv")
+
+
+def test_sensor_logger_zip_export(tmp_path, canonical, canonical_cadence):
+    samples.write_sensor_logger(canonical, tmp_path / "export")
+    with zipfile.ZipFile(tmp_path / "run.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in ("TotalAcceleration.csv", "Gyroscope.csv"):
+            archive.write(tmp_path / "export" / name, f"2026-01-01_08-00-00/{name}")
+    rec = read_recording(tmp_path / "run.zip")
+    assert rec.has_gyro and rec.path.endswith("run.zip/TotalAcceleration.csv")
+    np.testing.assert_array_equal(rec.acc_g, read_recording(tmp_path / "export").acc_g)
+    (tmp_path / "other.zip").write_bytes((tmp_path / "run.zip").read_bytes()[:200])
+    with pytest.raises(InputError, match="damaged zip file"):
+        read_recording(tmp_path / "other.zip")

@@ -1,7 +1,7 @@
 """Reading what runners record: the format is detected from the header, and a note says which.
 
 Formats: the formlab recording CSV (``docs/recording-format.md``); Phyphox exports; the Sensor
-Logger app's per-sensor CSVs (or its unzipped export folder); any CSV through a column mapping
+Logger app's per-sensor CSVs (or its zip export, or the unzipped folder); any CSV through a column mapping
 (``--columns``), or without one when its header uses common logger names. Before detection the
 bytes are made plain (gzip, byte-order mark, CR line ends, semicolons with decimal commas, tabs:
 :mod:`formlab.importers.source`). Whatever the format, the clock and the samples then pass the
@@ -23,7 +23,7 @@ FORMATS = ("formlab recording", phyphox.NAME, sensor_logger.NAME, "CSV with a co
 
 
 def read(path: str | os.PathLike, columns: str | None = None) -> Recording:
-    """The recording in ``path`` (a file, or a Sensor Logger export folder), in any known format;
+    """The recording in ``path`` (a file, or a Sensor Logger export zip or folder), in any known format;
     ``columns``: a column mapping (text or ``.toml`` file, see :mod:`formlab.importers.columns`)."""
     path = str(path)
     if Path(path).is_dir():
@@ -32,7 +32,11 @@ def read(path: str | os.PathLike, columns: str | None = None) -> Recording:
             raise InputError(path, None, "is a directory, not a recording (nor a Sensor Logger export folder)")
         path = str(found)
     notes: list[str] = []
-    raw = source.plain(source.read_bytes(path), notes)
+    raw = source.read_bytes(path)
+    load = sensor_logger.beside(path)
+    if raw.startswith(b"PK\x03\x04"):
+        path, raw, load = sensor_logger.open_zip(path, raw)
+    raw = source.plain(raw, notes)
     if not raw or raw.isspace():
         raise InputError(path, None, "empty file: no header and no samples")
     header, _ = header_of(raw, path)
@@ -46,7 +50,7 @@ def read(path: str | os.PathLike, columns: str | None = None) -> Recording:
     if phyphox.matches(header):
         return phyphox.read(read_table(raw, path, notes), notes)
     if sensor_logger.matches(header):
-        return sensor_logger.read(read_table(raw, path, notes), notes)
+        return sensor_logger.read(read_table(raw, path, notes), notes, load)
     mapping = generic.auto_mapping(header)
     if mapping is not None:
         notes.append("read as a generic CSV: " + ", ".join(f"{k}={n}" for k, (n, _) in mapping.items())

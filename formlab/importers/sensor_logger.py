@@ -11,7 +11,11 @@ files are looked up in it.
 
 from __future__ import annotations
 
+import io
+import zipfile
+import zlib
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -36,12 +40,46 @@ def find_in_folder(folder: Path) -> Path | None:
     return next((folder / name for name in ACC_FILES if (folder / name).is_file()), None)
 
 
-def read(table: Table, notes: list[str]) -> Recording:
-    path = Path(table.path)
+def beside(path: str) -> Callable[[str], bytes | None]:
+    """Loader of the files next to ``path`` (an export folder's other sensors)."""
+    def load(name: str) -> bytes | None:
+        other = Path(path).with_name(name)
+        return source.read_bytes(str(other)) if other.is_file() else None
+    return load
+
+
+def open_zip(path: str, raw: bytes) -> tuple[str, bytes, Callable[[str], bytes | None]]:
+    """The accelerometer member of a zipped export: its label (``export.zip/TotalAcceleration.csv``),
+    its bytes, and a loader of the other members."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        members = {Path(info.filename).name: info for info in archive.infolist() if not info.is_dir()}
+    except zipfile.BadZipFile as exc:
+        raise InputError(path, None, f"damaged zip file: {exc}") from None
+
+    def load(name: str) -> bytes | None:
+        info = members.get(name)
+        if info is None:
+            return None
+        if info.file_size > source.MAX_UNCOMPRESSED_BYTES:
+            raise InputError(f"{path}/{name}", None, "inflates beyond 2 GiB: not a recording formlab can read")
+        try:
+            return archive.read(info)
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{path}/{name}", None, f"damaged zip member: {exc}") from None
+
+    name = next((n for n in ACC_FILES if n in members), None)
+    if name is None:
+        raise InputError(path, None, f"a zip file without any of {', '.join(ACC_FILES)}: not a Sensor Logger export")
+    return f"{path}/{name}", load(name), load
+
+
+def read(table: Table, notes: list[str], load: Callable[[str], bytes | None]) -> Recording:
+    """The recording from the accelerometer ``table``; ``load(name)``: another file of the export."""
     t, acc = _xyz(table)
-    kind = path.name
+    kind = Path(table.path).name
     if kind == "Accelerometer.csv":
-        gravity = _sibling(path, "Gravity.csv", notes)
+        gravity = _sibling(table.path, "Gravity.csv", load, notes)
         if gravity is None:
             raise InputError(table.path, None, "Sensor Logger's Accelerometer.csv has gravity removed and no "
                              "Gravity.csv is beside it: export TotalAcceleration or Gravity as well")
@@ -50,7 +88,7 @@ def read(table: Table, notes: list[str]) -> Recording:
         acc, table.path, table.header_line)
     acc_g = acc / G_MPS2 if unit == "mps2" else acc
     gyr_dps = None
-    gyro = _sibling(path, "Gyroscope.csv", notes)
+    gyro = _sibling(table.path, "Gyroscope.csv", load, notes)
     if gyro is not None:
         tg = gyro[0]
         keep = (t >= tg[0]) & (t <= tg[-1])
@@ -72,15 +110,17 @@ def _xyz(table: Table) -> tuple[np.ndarray, np.ndarray]:
     return table.numbers("seconds_elapsed"), np.column_stack([table.numbers(a) for a in "xyz"])
 
 
-def _sibling(path: Path, name: str, notes: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
-    other = path.with_name(name)
-    if not other.is_file():
+def _sibling(path: str, name: str, load: Callable[[str], bytes | None],
+             notes: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    raw = load(name)
+    if raw is None:
         return None
-    table = read_table(source.plain(source.read_bytes(str(other)), notes), str(other), notes)
+    other = str(Path(path).with_name(name))
+    table = read_table(source.plain(raw, notes), other, notes)
     if not matches(table.header):
-        raise InputError(str(other), table.header_line, f"not a Sensor Logger file (header {', '.join(HEADER)})")
+        raise InputError(other, table.header_line, f"not a Sensor Logger file (header {', '.join(HEADER)})")
     t, values = _xyz(table)
-    timeline.check_increasing(t, str(other), table.header_line + 1, "seconds_elapsed")
+    timeline.check_increasing(t, other, table.header_line + 1, "seconds_elapsed")
     return t, values
 
 
