@@ -164,7 +164,7 @@ def metadata_abuse(rng, meta, header, rows):
 def encoding(rng, meta, header, rows):
     text = _text(meta, header, rows)
     which = str(rng.choice(["BOM", "CRLF", "CR only", "semicolon + decimal comma", "gzip", "UTF-16",
-                            "latin-1 metadata", "NUL byte"]))
+                            "latin-1 metadata", "NUL byte", "gzip cut short"]))
     if which == "BOM":
         return Case("encoding", which, b"\xef\xbb\xbf" + text, "clean")
     if which == "CRLF":
@@ -176,6 +176,9 @@ def encoding(rng, meta, header, rows):
         return Case("encoding", which, head + (b"t_s," + body).replace(b",", b";").replace(b".", b","), "clean")
     if which == "gzip":
         return Case("encoding", which, gzip.compress(text, mtime=0), "clean", ".csv.gz")
+    if which == "gzip cut short":
+        packed = gzip.compress(text, mtime=0)
+        return Case("encoding", which, packed[:int(rng.integers(2, len(packed) - 1))], "flag", ".csv.gz")
     if which == "UTF-16":
         return Case("encoding", which, text.decode("utf-8").encode("utf-16"), "flag")
     if which == "latin-1 metadata":
