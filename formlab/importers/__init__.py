@@ -19,9 +19,6 @@ from formlab.importers import phyphox, sensor_logger, source
 from formlab.importers.table import header_of, read_table
 from formlab.recording import Recording, parse_recording
 
-FORMATS = ("formlab recording", phyphox.NAME, sensor_logger.NAME, "CSV with a column mapping")
-
-
 def read(path: str | os.PathLike, columns: str | None = None) -> Recording:
     """The recording in ``path`` (a file, or a Sensor Logger export zip or folder), in any known format;
     ``columns``: a column mapping (text or ``.toml`` file, see :mod:`formlab.importers.columns`)."""

@@ -46,9 +46,6 @@ class Table:
         """Rows where every column (by index) has a value (sensors with separate time columns)."""
         return np.all([self.frame[k].notna().to_numpy() for k in columns], axis=0)
 
-    def text(self, name: str) -> list[str]:
-        return [str(v) for v in self.frame[self.header.index(name)]]
-
 
 def header_of(raw: bytes, path: str) -> tuple[list[str], int]:
     """The header names (quotes removed) and its 1-based line number; ``[]`` when there is none."""
