@@ -435,8 +435,8 @@ def _build_recording(values, columns, layout: _Layout, metadata, path, header_li
     )
 
 
-META_VALUE_MAX_CHARS = 200
-"""Metadata keys and values are cut to this length (a device name becomes a file name)."""
+META_VALUE_MAX_CHARS = 1000
+"""Metadata keys and values are cut to this length (the longest real one seen is 477 characters)."""
 
 
 def assemble(t, acc_g, gyr_dps, metadata, path, header_line, warnings, *, acc_names, acc_unit, gyr_names=None,
