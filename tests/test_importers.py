@@ -181,3 +181,11 @@ def test_sensor_logger_zip_export(tmp_path, canonical, canonical_cadence):
     (tmp_path / "other.zip").write_bytes((tmp_path / "run.zip").read_bytes()[:200])
     with pytest.raises(InputError, match="damaged zip file"):
         read_recording(tmp_path / "other.zip")
+
+
+def test_committed_samples_are_what_the_script_writes(tmp_path):
+    samples.write_samples(tmp_path)
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == sorted(p.relative_to(samples.SAMPLES) for p in samples.SAMPLES.rglob("*") if p.is_file())
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (samples.SAMPLES / name).read_bytes(), name
