@@ -25,11 +25,17 @@ EXAMPLES = {
     "export": "formlab export firmware_recordings/simulated_treadmill_10min.csv --fit out/run.fit",
     "import-fit": "formlab import-fit garmin_run.fit --csv garmin_run_1hz.csv",
     "compare-garmin": "formlab compare-garmin run.csv garmin_run.fit --html cmp.html --treadmill-speed 3.3",
+    "convert": "formlab convert phyphox_export.csv --out run.csv\n  formlab convert log.csv --columns \"t=timestamp:ms,ax=ax:g,ay=ay:g,az=az:g\" --out run.csv",
 }
 
 
 def _analyze_command():
     return _add_analyze_arguments, _run_analyze
+
+
+def _convert_command():
+    from formlab.convert import add_convert_arguments, run_convert
+    return add_convert_arguments, run_convert
 
 
 def _report_command():
@@ -86,6 +92,7 @@ COMMANDS = {  # name: (help, loader of (add_arguments, run)); only the chosen co
     "export": ("Export the running dynamics as a FIT activity (Garmin Connect, GoldenCheetah, ...).", _fit_command("export")),
     "import-fit": ("Read a Garmin running-dynamics FIT file into a 1 Hz table.", _fit_command("import")),
     "compare-garmin": ("Compare a recording with a Garmin FIT file of the same run (Bland-Altman).", _fit_command("compare")),
+    "convert": ("Convert a recording from another app or CSV layout to the formlab recording format.", _convert_command),
 }
 
 
@@ -107,7 +114,8 @@ def _parser(argv: list[str]) -> argparse.ArgumentParser:
 
 
 def _add_analyze_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("recording", metavar="REC", help="recording CSV (docs/recording-format.md)")
+    p.add_argument("recording", metavar="REC", help="recording: formlab CSV, Phyphox, Sensor Logger, or any CSV "
+                   "with --columns (docs/recording-format.md)")
     p.add_argument("--json", metavar="SUMMARY.json", help="write the summary (docs/output-files.md)")
     p.add_argument("--steps", metavar="STEPS.csv", help="write one row per detected step (docs/output-files.md)")
     p.add_argument("--html", metavar="REPORT.html", help="also write the self-contained HTML report")
@@ -123,6 +131,8 @@ def add_common_analysis_arguments(p: argparse.ArgumentParser) -> None:
                    help="folder of device calibration files (searched first; then $FORMLAB_CALIBRATION_DIR, "
                         "./calibration and the user's formlab config folder)")
     p.add_argument("--force", action="store_true", help="replace output files that already exist")
+    p.add_argument("--columns", metavar="MAP", help="column mapping for other CSVs: 't=timestamp:ms,ax=ax:g,…' or a "
+                   ".toml file (docs/recording-format.md)")
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
@@ -137,7 +147,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
     catalogue = load_catalogue(overrides_path=args.rules) if args.rules else None
     with stage_progress(Path(args.recording).name, quiet=args.quiet) as progress:
         progress("reading")
-        rec = read_recording(args.recording)
+        rec = read_recording(args.recording, columns=args.columns)
         analysis = analyze(rec, speed_mps=args.treadmill_speed, calibration_dir=args.calibration_dir,
                            catalogue=catalogue, progress=progress)
         if args.html:

@@ -16,12 +16,21 @@ class InputError(Exception):
     def __init__(self, path: str | None, line: int | None, problem: str):
         self.path = str(path) if path is not None else "<input>"
         self.line = line
-        self.problem = problem
+        self.problem = _one_short_line(problem)
         super().__init__(str(self))
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.problem}"
+
+
+MAX_PROBLEM_CHARS = 200
+"""A problem longer than this is cut (a CR-only file once gave a 292,200-byte "line")."""
+
+
+def _one_short_line(problem: str) -> str:
+    problem = " ".join(str(problem).split())
+    return problem if len(problem) <= MAX_PROBLEM_CHARS else problem[:MAX_PROBLEM_CHARS - 1] + "…"
 
 
 class CommandError(Exception):

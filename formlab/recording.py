@@ -1,10 +1,11 @@
-"""The ``Recording`` type and the formlab recording CSV format (``spec/recording-format.md``).
+"""The ``Recording`` type and the formlab recording CSV format (``docs/recording-format.md``).
 
 A recording is samples on the sensor clock, in the sensor's own axes, with units taken from the
 column names and converted on reading to one internal set: accelerometer in g, gyroscope in deg/s,
 magnetometer in µT. Every malformed input raises :class:`formlab.errors.InputError` naming file,
-line and problem; nothing is guessed or silently repaired, except a truncated final line (a live
-capture cut off mid-write), which is dropped with a warning as the format allows.
+line and problem; nothing is repaired silently: the few repairs (a truncated final line, a time
+column in ms/µs/ns, isolated out-of-range samples, a dead gyroscope left out; see :func:`assemble`)
+each leave a note in ``Recording.warnings``. Other apps' files: :mod:`formlab.importers`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from formlab import sensor_checks, timeline
 from formlab.errors import InputError
 from formlab.frames import G_MPS2
+from formlab.timebase import MAX_INTERPOLATED_GAP_S
 
 FORMAT_VERSION = "1"
 GAP_FACTOR = 1.5  # a step in t_s longer than this many nominal periods is a gap (spec)
@@ -122,21 +125,15 @@ def _nominal_rate_hz(metadata: dict[str, str], t_s: np.ndarray) -> float:
 # reading
 
 
-def read_recording(path: str | os.PathLike) -> Recording:
-    """Read a formlab recording CSV; raise :class:`InputError` (file:line: problem) on bad input."""
-    path = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(path, None, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, None, "is a directory, not a recording") from None
-    except OSError as exc:
-        raise InputError(path, None, f"cannot read: {exc.strerror}") from None
-    return parse_recording(raw, path)
+def read_recording(path: str | os.PathLike, columns: str | None = None) -> Recording:
+    """Read a recording (formlab CSV or an imported format, see :mod:`formlab.importers`); raise
+    :class:`InputError` (file:line: problem) on bad input. ``columns``: a column mapping."""
+    from formlab.importers import read
+
+    return read(path, columns)
 
 
-def parse_recording(raw: bytes, path: str = "<input>") -> Recording:
+def parse_recording(raw: bytes, path: str = "<input>", notes: list[str] | None = None) -> Recording:
     """Parse the bytes of a recording (see :func:`read_recording`).
 
     The samples are handed to pandas' C parser straight from the bytes: decoding the whole file
@@ -157,9 +154,9 @@ def parse_recording(raw: bytes, path: str = "<input>") -> Recording:
     if _NOT_SPACE.search(raw, body_start, body_end) is None:
         raise InputError(path, header_line, "no samples after the header row")
     n_rows = raw.count(b"\n", body_start, body_end) + 1
-    warnings: list[str] = []
+    warnings: list[str] = list(notes or [])
     last_start = raw.rfind(b"\n", body_start, body_end) + 1 or body_start
-    if not raw.endswith(b"\n") and _is_malformed_row(raw[last_start:body_end].decode("utf-8", "replace"), len(columns)):
+    if not raw.endswith(b"\n") and _is_cut_row(raw, last_start, body_end, body_start, len(columns)):
         warnings.append(f"{path}:{header_line + n_rows}: truncated final line dropped")
         n_rows -= 1
         if n_rows == 0:
@@ -218,9 +215,12 @@ def _parse_metadata(lines: list[str], path: str) -> tuple[dict[str, str], int]:
             rate = float(metadata["sample_rate_hz"])
         except ValueError:
             rate = float("nan")
+        line = next(k + 1 for k in range(i) if lines[k][1:].strip().startswith("sample_rate_hz"))
         if not np.isfinite(rate) or rate <= 0:
-            line = next(k + 1 for k in range(i) if lines[k][1:].strip().startswith("sample_rate_hz"))
             raise InputError(path, line, f"sample_rate_hz must be a positive number, got {metadata['sample_rate_hz']!r}")
+        if not timeline.rate_in_range(rate):
+            raise InputError(path, line, f"sample_rate_hz {rate:g} is not a sensor's sampling rate "
+                             f"({timeline.MIN_RATE_HZ:g} to {timeline.MAX_RATE_HZ:g} Hz)")
     return metadata, i
 
 
@@ -266,6 +266,18 @@ def _parse_header(columns: list[str], path: str, line: int) -> _Layout:
     if "acc" not in sensors:
         raise InputError(path, line, "missing column acc_x_g (accelerometer columns acc_x/y/z_<g|mps2> are required)")
     return _Layout(sensors, plain["t_s"], plain.get("sample_index"), plain.get("host_time_s"))
+
+
+def _is_cut_row(raw: bytes, start: int, end: int, body_start: int, n_columns: int) -> bool:
+    """Whether the last row, which has no line end, was cut mid-write: malformed, or its last
+    value has fewer decimals than that column has in the rows before it (writers use fixed decimals)."""
+    row = raw[start:end].decode("utf-8", "replace")
+    if _is_malformed_row(row, n_columns):
+        return True
+    window = max(body_start, start - 4096)
+    before = raw[window:start].rstrip(b"\r\n").split(b"\n")[0 if window == body_start else 1:]
+    decimals = [len(line.rpartition(b",")[2].partition(b".")[2].strip()) for line in before]
+    return len(row.rpartition(",")[2].partition(".")[2].strip()) < max(decimals, default=0)
 
 
 def _is_malformed_row(row: str, n_columns: int) -> bool:
@@ -401,23 +413,12 @@ def _raise_first_bad_row(rows: list[str], columns: list[str], path: str, header_
 
 
 def _build_recording(values, columns, layout: _Layout, metadata, path, header_line, warnings) -> Recording:
-    t_s = values[layout.t_col].copy()  # pandas' own arrays are read-only
-    dt_s = np.diff(t_s)
-    bad = np.flatnonzero(dt_s <= 0)
-    if bad.size:
-        k = int(bad[0])
-        line = header_line + 2 + k
-        what = "duplicate timestamp" if dt_s[k] == 0 else "time goes backwards"
-        raise InputError(path, line, f"{what}: t_s {t_s[k + 1]:.6f} after {t_s[k]:.6f}")
-
     arrays: dict[str, np.ndarray] = {}
     for kind, (idx, unit) in layout.sensors.items():
         scale = _UNIT_SCALE[kind][unit]
         arrays[kind] = np.column_stack([values[i] for i in idx])
         if scale != 1.0:
             arrays[kind] *= scale
-    _check_accelerometer_units(arrays["acc"], layout.sensors["acc"][1], columns, layout, path, header_line)
-
     sample_index = None
     if layout.sample_index_col is not None:
         sample_index = values[layout.sample_index_col].astype(np.int64)
@@ -425,26 +426,89 @@ def _build_recording(values, columns, layout: _Layout, metadata, path, header_li
         if back.size:
             raise InputError(path, header_line + 2 + int(back[0]), "sample_index does not increase")
     host_time_s = values[layout.host_time_col].copy() if layout.host_time_col is not None else None
-    rec = Recording(
-        t_s=t_s, acc_g=arrays["acc"], gyr_dps=arrays.get("gyr"), mag_ut=arrays.get("mag"),
-        sample_index=sample_index, host_time_s=host_time_s, metadata=metadata, path=path,
-        warnings=warnings,
+    gyr = layout.sensors.get("gyr")
+    return assemble(
+        values[layout.t_col].copy(), arrays["acc"], arrays.get("gyr"), metadata, path, header_line, warnings,
+        acc_names=[columns[i] for i in layout.sensors["acc"][0]], acc_unit=layout.sensors["acc"][1],
+        gyr_names=[columns[i] for i in gyr[0]] if gyr else None, gyr_unit=gyr[1] if gyr else None,
+        mag_ut=arrays.get("mag"), sample_index=sample_index, host_time_s=host_time_s,
     )
-    if rec.t_s.size < 2:
-        raise InputError(path, header_line + 1, "only one sample: a recording needs at least two")
+
+
+META_VALUE_MAX_CHARS = 1000
+"""Metadata keys and values are cut to this length (the longest real one seen is 477 characters)."""
+
+
+def assemble(t, acc_g, gyr_dps, metadata, path, header_line, warnings, *, acc_names, acc_unit, gyr_names=None,
+             gyr_unit=None, mag_ut=None, sample_index=None, host_time_s=None, time_name="t_s",
+             time_unit_known=True) -> Recording:
+    """The :class:`Recording` from parsed columns (any importer): the clock settled
+    (:mod:`formlab.timeline`) and the samples vetted (:mod:`formlab.sensor_checks`); every repair
+    is a note in ``warnings``. ``header_line``: the line before sample 0; ``acc_g``/``gyr_dps``
+    already converted from ``acc_unit``/``gyr_unit``; ``t`` in seconds unless not ``time_unit_known``."""
+    first_line = header_line + 1
+    if t.size < 2:
+        raise InputError(path, first_line, "only one sample: a recording needs at least two")
+    metadata = _capped(metadata, warnings)
+    timeline.check_increasing(t, path, first_line, time_name)
+    meta_rate = _metadata_rate_hz(metadata, path)
+    t_s, rate_hz = timeline.settle_clock(t, meta_rate, path, warnings, time_name, time_unit_known)
+    if meta_rate is not None and rate_hz != meta_rate:
+        metadata["sample_rate_hz"] = f"{rate_hz:.6g}"
+    part = timeline.longest_part(t_s, rate_hz, path, warnings)
+    if part != slice(0, t_s.size):
+        first_line += part.start
+        t_s, acc_g = t_s[part], acc_g[part]
+        gyr_dps, mag_ut = (None if a is None else a[part] for a in (gyr_dps, mag_ut))
+        sample_index, host_time_s = (None if a is None else a[part] for a in (sample_index, host_time_s))
+    with np.errstate(over="ignore", invalid="ignore"):
+        sensor_checks.check_accelerometer_unit(acc_g, acc_unit, acc_names[0], path, header_line)
+        acc_g = sensor_checks.repair_outliers(acc_g, sensor_checks.ACC_LIMIT_G, acc_names, "g", path, first_line,
+                                              warnings)
+        if gyr_dps is not None:
+            sensor_checks.check_gyroscope_unit(gyr_dps, acc_g, gyr_unit, gyr_names[0], path, header_line)
+            gyr_dps = sensor_checks.repair_outliers(gyr_dps, sensor_checks.GYR_LIMIT_DPS, gyr_names, "deg/s", path,
+                                                    first_line, warnings)
+            dead = sensor_checks.dead_gyroscope_axes(gyr_dps, acc_g)
+            if dead:
+                warnings.append(f"gyroscope axis {', '.join(dead)} never changes while the body moves (dead or "
+                                "unconnected): the gyroscope is ignored, so pelvic angles and step sides are not measured")
+                gyr_dps = None
+    rec = Recording(
+        t_s=t_s, acc_g=acc_g, gyr_dps=gyr_dps, mag_ut=mag_ut, sample_index=sample_index, host_time_s=host_time_s,
+        metadata=metadata, path=path, warnings=warnings, sample_rate_hz=rate_hz,
+    )
+    if rec.gaps:
+        longest = max(rec.gaps, key=lambda g: g.duration_s)
+        warnings.append(f"{len(rec.gaps)} gap(s) in the samples, {rec.lost_s:.3g} s lost (the longest "
+                        f"{longest.duration_s:.3g} s at t_s {longest.start_s:.2f}): no step is measured across a gap "
+                        f"over {MAX_INTERPOLATED_GAP_S:g} s")
     return rec
 
 
-def _check_accelerometer_units(acc_g, unit, columns, layout, path, header_line) -> None:
-    """Gravity gives the unit away: the median |specific force| is about 1 g, standing or running."""
-    median_g = float(np.median(np.linalg.norm(acc_g, axis=1)))
-    name = columns[layout.sensors["acc"][0][0]]
-    if unit == "g" and median_g > 4.0:
-        raise InputError(path, header_line, f"{name} says g but the median |acc| is {median_g:.2f} g "
-                         f"(≈ {median_g / G_MPS2:.2f} if read as m/s²): the values look like m/s²; use acc_*_mps2")
-    if unit == "mps2" and median_g < 0.4:
-        raise InputError(path, header_line, f"{name} says m/s² but the median |acc| is {median_g * G_MPS2:.2f} m/s²: "
-                         "the values look like g; use acc_*_g")
+def _metadata_rate_hz(metadata: dict[str, str], path: str) -> float | None:
+    """``sample_rate_hz`` from the metadata, None without it; an error unless a sensor's rate."""
+    if "sample_rate_hz" not in metadata:
+        return None
+    try:
+        rate = float(metadata["sample_rate_hz"])
+    except ValueError:
+        rate = float("nan")
+    if not timeline.rate_in_range(rate):
+        raise InputError(path, None, f"sample_rate_hz {metadata['sample_rate_hz']!r} is not a sensor's sampling rate "
+                         f"({timeline.MIN_RATE_HZ:g} to {timeline.MAX_RATE_HZ:g} Hz)")
+    return rate
+
+
+def _capped(metadata: dict[str, str], warnings: list[str]) -> dict[str, str]:
+    out = {}
+    for key, value in metadata.items():
+        if len(key) > META_VALUE_MAX_CHARS or len(value) > META_VALUE_MAX_CHARS:
+            warnings.append(f"metadata {key[:40]!r} is {len(key) + len(value)} characters long: cut to "
+                            f"{META_VALUE_MAX_CHARS}")
+            key, value = key[:META_VALUE_MAX_CHARS], value[:META_VALUE_MAX_CHARS]
+        out[key] = value
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Digital filters assume equally spaced samples. Body-frame signals are resampled (linear
 interpolation) onto a grid at the nominal rate; samples inside a gap longer than
-``MAX_INTERPOLATED_GAP_S`` (0.25 s, ``spec/recording-format.md``) are marked invalid so that no
+``MAX_INTERPOLATED_GAP_S`` (0.25 s, ``docs/recording-format.md``) are marked invalid so that no
 step is measured across them.
 """
 

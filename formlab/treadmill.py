@@ -12,6 +12,7 @@ import numpy as np
 
 from formlab.errors import InputError
 
+SPEED_RANGE_MPS = (0.1, 12.5)  # a belt crawling at 0.1 m/s up to the fastest human sprint
 STAGES_KEY = "treadmill_speed_stages"
 SPEED_KEY = "treadmill_speed_mps"
 
@@ -19,8 +20,9 @@ SPEED_KEY = "treadmill_speed_mps"
 def speed_stages(rec, speed_mps: float | None = None) -> list[tuple[float, float]] | None:
     """``[(start_s, speed_mps), ...]`` in time order, or None when the speed is unknown."""
     if speed_mps is not None:
-        if speed_mps <= 0:
-            raise InputError("--speed", None, f"treadmill speed must be positive, got {speed_mps:g}")
+        if not SPEED_RANGE_MPS[0] <= speed_mps <= SPEED_RANGE_MPS[1]:
+            raise InputError("--speed", None, f"treadmill speed must be {SPEED_RANGE_MPS[0]:g} to "
+                             f"{SPEED_RANGE_MPS[1]:g} m/s, got {speed_mps:g}")
         return [(-np.inf, float(speed_mps))]
     meta = rec.metadata
     if STAGES_KEY in meta:
@@ -30,8 +32,9 @@ def speed_stages(rec, speed_mps: float | None = None) -> list[tuple[float, float
             value = float(meta[SPEED_KEY])
         except ValueError:
             value = float("nan")
-        if not value > 0:
-            raise InputError(rec.path, None, f"metadata {SPEED_KEY} must be a positive number, got {meta[SPEED_KEY]!r}")
+        if not SPEED_RANGE_MPS[0] <= value <= SPEED_RANGE_MPS[1]:
+            raise InputError(rec.path, None, f"metadata {SPEED_KEY} must be a positive number from {SPEED_RANGE_MPS[0]:g} to "
+                             f"{SPEED_RANGE_MPS[1]:g} m/s, got {meta[SPEED_KEY]!r}")
         return [(-np.inf, value)]
     return None
 
@@ -44,9 +47,9 @@ def _parse_stages(text: str, path) -> list[tuple[float, float]]:
             stage = (float(start), float(speed))
         except ValueError:
             stage = None
-        if not sep or stage is None or not stage[1] > 0:
+        if not sep or stage is None or not SPEED_RANGE_MPS[0] <= stage[1] <= SPEED_RANGE_MPS[1]:
             raise InputError(path, None, f"metadata {STAGES_KEY}: {item.strip()!r} is not 'start_s:speed_mps' "
-                             "with a positive speed")
+                             f"with a speed of {SPEED_RANGE_MPS[0]:g} to {SPEED_RANGE_MPS[1]:g} m/s")
         stages.append(stage)
     if any(b[0] <= a[0] for a, b in zip(stages, stages[1:])):
         raise InputError(path, None, f"metadata {STAGES_KEY}: stage start times must increase")

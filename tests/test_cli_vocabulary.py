@@ -26,6 +26,7 @@ MEANINGS = {  # option -> (meaning, value type: None for a flag, else the argpar
     "--truth": ("simulation truth CSV to write", "str"),
     "--fit": ("FIT activity file to write", "str"),
     "--csv": ("CSV table to write", "str"),
+    "--columns": ("column mapping of another CSV layout, or a TOML file of it", "str"),
     "--quiet": ("no terminal summary", None),
     "--device": ("a BLE sensor's advertised name or address", "str"),
     "--replay": ("a recording fed through the live pipeline", "str"),

@@ -91,6 +91,7 @@ def test_gaps_are_reported_with_missing_samples(tmp_path):
 def test_bad_input_is_one_located_line(tmp_path, text, expected):
     message, _ = _error(tmp_path, text)
     assert "\n" not in message
+    assert message.startswith(str(tmp_path / "rec.csv") + ":")
     assert expected.replace("rec.csv", str(tmp_path / "rec.csv")) in message
 
 

@@ -29,7 +29,7 @@ def run_report(args: argparse.Namespace) -> int:
         raise InputError(args.recordings[2], None, "a report compares at most two recordings: give one or two")
     check_outputs({"--html": args.html}, inputs=args.recordings, force=args.force)
     catalogue = load_catalogue(overrides_path=args.rules) if args.rules else None
-    analyses = [analyze(read_recording(p), speed_mps=args.treadmill_speed, calibration_dir=args.calibration_dir,
+    analyses = [analyze(read_recording(p, columns=args.columns), speed_mps=args.treadmill_speed, calibration_dir=args.calibration_dir,
                         catalogue=catalogue) for p in args.recordings]
     out = write_report(analyses, args.html)
     print(f"wrote {out}")
