@@ -53,6 +53,8 @@ MEANINGS = {  # option -> (meaning, value type: None for a flag, else the argpar
     "--clock-drift-ppm": ("simulated clock error, ppm", "float"),
     "--no-gyro": ("simulate without a gyroscope", None),
     "--seed": ("random seed", "int"),
+    "--athlete": ("the runner's name", "str"),
+    "--date": ("the session's date, YYYY-MM-DD", "_iso_date"),
 }
 RETIRED = {"--speed": "it meant the treadmill speed in some commands and the replay multiplier in others",
            "--speed-mps": "the treadmill speed is --treadmill-speed everywhere"}

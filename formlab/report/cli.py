@@ -11,9 +11,22 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
                         help="recording CSV; give two to compare the second against the first")
     parser.add_argument("--html", required=True, metavar="REPORT.html",
                         help="where to write the self-contained HTML report")
+    parser.add_argument("--athlete", metavar="NAME", help="the runner's name for the report's header "
+                        "(default: the recording's athlete metadata)")
+    parser.add_argument("--date", metavar="YYYY-MM-DD", type=_iso_date,
+                        help="the session's date for the header (default: the recording's start time)")
     from formlab.cli import add_common_analysis_arguments
 
     add_common_analysis_arguments(parser)
+
+
+def _iso_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text[:40]!r}") from None
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -29,8 +42,11 @@ def run_report(args: argparse.Namespace) -> int:
         raise InputError(args.recordings[2], None, "a report compares at most two recordings: give one or two")
     check_outputs({"--html": args.html}, inputs=args.recordings, force=args.force)
     catalogue = load_catalogue(overrides_path=args.rules) if args.rules else None
-    analyses = [analyze(read_recording(p, columns=args.columns), speed_mps=args.treadmill_speed, calibration_dir=args.calibration_dir,
-                        catalogue=catalogue) for p in args.recordings]
+    recordings = [read_recording(p, columns=args.columns) for p in args.recordings]
+    for rec in recordings:  # the header's athlete and date, when given here
+        rec.metadata.update({k: v for k, v in (("athlete", args.athlete), ("date", args.date)) if v})
+    analyses = [analyze(rec, speed_mps=args.treadmill_speed, calibration_dir=args.calibration_dir,
+                        catalogue=catalogue) for rec in recordings]
     out = write_report(analyses, args.html)
     print(f"wrote {out}")
     return 0

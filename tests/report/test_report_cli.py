@@ -70,3 +70,13 @@ def test_tiles_show_the_real_summary(recordings, tmp_path):
     balance = m["ground_contact_balance_left_pct"]
     assert f"{balance:.1f} L / {100 - balance:.1f} R" in html
     assert f'{m["step_length_m"]:.2f}<span class="unit">m' in html
+
+
+def test_athlete_and_date_reach_the_header(tmp_path):
+    from pathlib import Path
+
+    shimmer = Path(__file__).resolve().parents[2] / "firmware_recordings" / "shimmer_sacrum_512hz.csv"
+    out = tmp_path / "r.html"
+    assert main(["report", str(shimmer), "--html", str(out), "--athlete", "Ana Runner", "--date", "2026-12-01"]) == 0
+    head = out.read_text(encoding="utf-8").split("<nav>")[0]
+    assert "Ana Runner" in head and "2026-12-01" in head
