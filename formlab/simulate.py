@@ -52,8 +52,10 @@ periodic); the pelvis rotates about that point and the sensor sits on it or ``le
   to standing (``tilt_deg``) + ``tilt_range_deg / 2 · (−cos 2π·step phase)`` (lowest at contact);
   obliquity = ``+drop_left_deg · sin²(π u)`` during left stance (right side drops),
   ``−drop_right_deg · sin²(π u)`` during right stance, zero in flight; rotation (yaw) =
-  ``∓ rotation_range_deg / 2 · cos(π · step phase)``: the pelvis turns left (positive rate) through
-  each left step and right through each right step. Parameters change linearly between steps and
+  ``± rotation_range_deg / 2 · cos(π · step phase)``: at a left contact the pelvis is turned left
+  (the right hip forward with the swinging right leg) and turns right through the step, the
+  reverse of walking (Novacheck 1998; so on every step of the motion-capture runners in
+  ``docs/validation.md`` part m). Parameters change linearly between steps and
   ramp smoothly (0.5 s, then a 0.2 s moving average) to the standing posture (all angles zero).
 * **Gyroscope** = the pelvis angular velocity in the pelvis frame, from the Euler-angle rates:
   ``ωx = φ̇ − ψ̇ sin θ``, ``ωy = θ̇ cos φ + ψ̇ cos θ sin φ``, ``ωz = −θ̇ sin φ + ψ̇ cos θ cos φ``
@@ -523,7 +525,7 @@ def _angles(steps, t, fs):
     tilt_half = _posture_curve(steps, [s.runner.tilt_range_deg / 2 for s in steps], t, fs)
     rot_half = _posture_curve(steps, [s.runner.rotation_range_deg / 2 for s in steps], t, fs)
     step_cos = np.zeros(n)  # cos(2π step phase), 1 at each contact
-    rot_wave = np.zeros(n)  # −cos(π step phase) signed by side
+    rot_wave = np.zeros(n)  # cos(π step phase) signed by side
     obliquity = np.zeros(n)
     margin_s = POSTURE_RAMP_S + POSTURE_SMOOTH_S
     for k, s in enumerate(steps):
@@ -536,7 +538,7 @@ def _angles(steps, t, fs):
         sl, _ = _window(start_s, length_s, fs, n)
         u = (np.arange(sl.start, sl.stop) / fs - s.t_ic) / s.step_s  # step phase, beyond [0, 1) in the ramps
         step_cos[sl] = np.cos(2 * np.pi * u)
-        rot_wave[sl] = -side_sign * np.cos(np.pi * u)
+        rot_wave[sl] = side_sign * np.cos(np.pi * u)
         sl_c, u_c = _window(s.t_ic, s.contact_s, fs, n)
         drop = s.runner.drop_left_deg if s.side == "left" else s.runner.drop_right_deg
         obliquity[sl_c] += side_sign * drop * np.sin(np.pi * u_c) ** 2

@@ -145,10 +145,13 @@ def test_sides_alternate_and_the_pelvis_is_pushed_away_from_the_stance_foot():
     angles = result.truth_angles
     for r in _running(result).itertuples():
         mid = angles[_window(angles.t_s, r.t_ic_s, r.t_fc_s)]
+        # running: turned left at a left contact, turning right through the step (Novacheck 1998)
         if r.side == "left":
-            assert mid.obliquity_deg.max() > 3 and mid.rotation_deg.iloc[-1] > mid.rotation_deg.iloc[0]
+            assert mid.obliquity_deg.max() > 3 and mid.rotation_deg.iloc[-1] < mid.rotation_deg.iloc[0]
+            assert mid.rotation_deg.mean() > 0
         else:
-            assert mid.obliquity_deg.min() < -3 and mid.rotation_deg.iloc[-1] < mid.rotation_deg.iloc[0]
+            assert mid.obliquity_deg.min() < -3 and mid.rotation_deg.iloc[-1] > mid.rotation_deg.iloc[0]
+            assert mid.rotation_deg.mean() < 0
 
 
 def test_packet_loss_shows_as_gaps_of_whole_packets():
