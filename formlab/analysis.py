@@ -119,5 +119,6 @@ def _pelvis_angles(body: BodySignals, grid_t_s: np.ndarray, notes: list[str]):
         grid = np.column_stack([np.interp(grid_t_s, angles["t_s"], angles[c]) for c in columns])
     tilt_available = bool(body.standing_found)
     if not tilt_available:
-        notes.append("no standing moment found: pelvic tilt (relative to standing posture) is not available")
+        notes.append("no standing moment found: pelvic tilt (relative to standing posture) is not available, and "
+                     "pelvic drop is measured from the stride-average obliquity (which narrows a left/right difference)")
     return angles, grid, tilt_available

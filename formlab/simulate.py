@@ -107,8 +107,8 @@ Times are on the sensor clock, like the recording's ``t_s``.
   the next IC.
 * ``pelvic_tilt_deg``: mean tilt from this IC to the next IC, relative to standing.
 * ``pelvic_drop_deg``: contralateral drop: peak of ``+obliquity`` (left step) or ``−obliquity``
-  (right step) during stance, relative to the mean obliquity over the stride the step starts
-  (this IC to the IC two steps later), as a positive number (empty when the stride is incomplete).
+  (right step) during stance, relative to the standing posture (obliquity 0), as a positive number
+  (empty when the stride the step starts is incomplete).
 * ``tilt_range_deg``, ``rotation_range_deg``: peak-to-peak tilt / rotation over the same stride.
 * ``activity`` (running/walking), ``bout`` (0, 1, ...), ``in_gap`` (a lost packet falls between
   this IC and the next one), ``speed_mps`` (the belt speed parameter of that step, if any).
@@ -735,8 +735,7 @@ def truth_steps(steps: list[_Step], sig: _Truth, lost_t_s: np.ndarray) -> pd.Dat
         if same_next2:
             i2 = ic_idx[k + 2]
             sign = 1.0 if s.side == "left" else -1.0
-            mean_obl = float(sig.obliquity[i0:i2].mean())
-            row["pelvic_drop_deg"] = float(np.max(sign * (sig.obliquity[i0:i_fc] - mean_obl)))
+            row["pelvic_drop_deg"] = float(np.max(sign * sig.obliquity[i0:i_fc]))  # standing obliquity is 0
             row["tilt_range_deg"] = float(np.ptp(sig.tilt[i0:i2]))
             row["rotation_range_deg"] = float(np.ptp(sig.rotation[i0:i2]))
         rows.append(row)

@@ -112,3 +112,36 @@ def test_population_bands():
     assert band_of("ground_contact_balance_left_pct", 50.7).colour == "green"
     assert band_of("ground_contact_balance_left_pct", 50.8).colour == "orange"
     assert band_of("ground_contact_balance_left_pct", 47.8).colour == "orange"
+
+
+def _asymmetric_drop(tilt_available: bool):
+    """Obliquity 3° up in every left stance and 8° down in every right stance (a 3° / 8° runner:
+    sin² bumps over the stance, level in flight), 0 at standing; sides known."""
+    fs, step_s, contact_s, n = 200.0, 0.35, 0.21, 30
+    t_s = np.arange(0.0, 1.0 + step_s * (n + 1), 1.0 / fs)
+    t_ic = 1.0 + step_s * np.arange(n)
+    side = np.where(np.arange(n) % 2 == 0, "left", "right")
+    obliquity = np.zeros_like(t_s)
+    for t0, s in zip(t_ic, side):
+        u = (t_s - t0) / contact_s
+        inside = (u >= 0) & (u <= 1)
+        obliquity[inside] = (3.0 if s == "left" else -8.0) * np.sin(np.pi * u[inside]) ** 2
+    angles = np.column_stack([np.zeros_like(t_s), obliquity, np.zeros_like(t_s)])
+    acc = np.tile([0.0, 0.0, 1.0], (t_s.size, 1))
+    contacts = pd.DataFrame({"t_ic_s": t_ic, "t_fc_s": t_ic + contact_s, "bout": 0, "activity": "running"})
+    steps = measure_steps(t_s, acc, acc, fs, contacts, side, np.ones(n), angles, tilt_available, False)
+    return steps.dropna(subset=["pelvic_drop_deg"])
+
+
+def test_pelvic_drop_is_measured_from_standing_and_keeps_an_asymmetry():
+    steps = _asymmetric_drop(tilt_available=True)
+    assert len(steps) == 28  # the last two steps start no complete stride
+    np.testing.assert_allclose(steps[steps.side == "left"].pelvic_drop_deg, 3.0, atol=1e-3)
+    np.testing.assert_allclose(steps[steps.side == "right"].pelvic_drop_deg, 8.0, atol=1e-3)
+
+
+def test_without_standing_pelvic_drop_is_measured_from_the_stride_mean():
+    # stride mean obliquity = (3 - 8) · (contact / 2) / stride = -5 · 0.105 / 0.7 = -0.75°
+    steps = _asymmetric_drop(tilt_available=False)
+    np.testing.assert_allclose(steps[steps.side == "left"].pelvic_drop_deg, 3.75, atol=0.02)
+    np.testing.assert_allclose(steps[steps.side == "right"].pelvic_drop_deg, 7.25, atol=0.02)
