@@ -77,9 +77,9 @@ def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None
     cues = assigner.cues(uniform.t_s, acc_level_g, uniform.gyr_dps, uniform.sample_rate_hz, contacts, angles_grid)
     evidence = assigner.evidence_from(contacts, cues)
     side, confidence = assigner.assign(contacts, evidence)
-    if inconsistent := assigner.inconsistent_bouts(contacts, cues):
-        notes.append(f"{len(inconsistent)} bout(s) without sides: the pelvis's rotation disagrees with its sideways "
-                     "sway or obliquity over the bout (the forward direction may be reversed)")
+    for activity in assigner.inconsistent_activities(contacts, cues):
+        notes.append(f"{activity}: no sides: the pelvis's rotation disagrees with its sideways sway or obliquity "
+                     "over the recording (the forward direction may be reversed)")
     if uniform.gyr_dps is None and len(contacts):
         notes.append("no gyroscope: the side of each step is not labelled (the sideways push and pelvic drop "
                      "cannot be told apart in the accelerometer alone)")

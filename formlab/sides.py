@@ -21,12 +21,14 @@ reference, and the virtual sacral IMU of motion-captured treadmill runners):
   forward so the pelvis turns right (McCamley et al. 2012 take the same yaw cue at initial
   contact; here it is averaged over the window so that its sign does not hinge on one sample).
 
-**Consistency check (per bout).** The obliquity and the sideways push are measured about the
-forward axis, so a forward direction found backwards flips them; the rotation about vertical is
-unaffected. So in every bout the two cues must agree in their usual relation (running: obliquity
-with rotation; walking: push with the turn before contact) on at least half of the bout's steps;
-where they do not, the bout gets no sides (``inconsistent_bouts``) rather than a whole bout labelled
-backwards. Without a gyroscope no evidence is given: the pelvis-frame sideways signal mixes the
+**Consistency check (per recording and activity).** The obliquity and the sideways push are
+measured about the forward axis, so a forward direction found backwards (one per recording, by
+:mod:`formlab.calibration`) flips them; the rotation about vertical is unaffected. So over all
+running (or walking) steps of a recording the two cues must agree in their usual relation
+(running: obliquity with rotation; walking: push with the turn before contact) on at least half of
+the steps; where they do not, those steps get no sides (``inconsistent_activities``) rather than
+a whole recording labelled backwards. Judged per bout instead, a 4-step walking bout failed it by
+chance on the walking reference. Without a gyroscope no evidence is given: the pelvis-frame sideways signal mixes the
 push with gravity leaking in through pelvic drop (≈ sin 5° × 2.5 g in running).
 
 **Confidence** (``assign``): the probability that a stretch's parity is right if each step's own
@@ -101,25 +103,26 @@ class SideAssigner:
                 cues.loc[sel, "check"] = _unit_spread(-before.mean(fast(gyr_dps[:, 2])))
         return cues
 
-    def inconsistent_bouts(self, contacts: pd.DataFrame, cues: pd.DataFrame) -> list:
-        """Bouts whose two cues disagree over the bout (module doc: the consistency check)."""
+    def inconsistent_activities(self, contacts: pd.DataFrame, cues: pd.DataFrame) -> list[str]:
+        """Activities ('running', 'walking') whose two cues disagree over the recording (module
+        doc: the consistency check)."""
         if not len(contacts):
             return []
-        product = np.sign(cues["main"] * cues["check"])
-        balance = product.groupby(contacts["bout"].to_numpy()).sum()  # agreeing minus disagreeing steps
-        return [b for b, value in balance.items() if value < 0]
+        activity = contacts["activity"].to_numpy() if "activity" in contacts else np.full(len(contacts), "running")
+        balance = np.sign(cues["main"] * cues["check"]).groupby(activity).sum()  # agreeing minus disagreeing steps
+        return [str(a) for a, value in balance.items() if value < 0]
 
     def evidence(self, t_s, acc_level_g, gyr_dps, sample_rate_hz, contacts: pd.DataFrame,
                  angles_deg: np.ndarray | None = None) -> np.ndarray:
-        """Per-step evidence, positive for left: the sum of the two cues, zero in a bout that fails
-        the consistency check (module doc)."""
+        """Per-step evidence, positive for left: the sum of the two cues, zero for an activity that
+        fails the consistency check (module doc)."""
         return self.evidence_from(contacts, self.cues(t_s, acc_level_g, gyr_dps, sample_rate_hz, contacts, angles_deg))
 
     def evidence_from(self, contacts: pd.DataFrame, cues: pd.DataFrame) -> np.ndarray:
         """:meth:`evidence` from already measured :meth:`cues`."""
         score = (cues["main"] + cues["check"]).to_numpy(copy=True)
-        if len(contacts):
-            score[np.isin(contacts["bout"].to_numpy(), self.inconsistent_bouts(contacts, cues))] = 0.0
+        if bad := self.inconsistent_activities(contacts, cues):
+            score[np.isin(contacts["activity"].to_numpy() if "activity" in contacts else "running", bad)] = 0.0
         return score
 
     def assign(self, contacts: pd.DataFrame, evidence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -240,6 +240,6 @@ def test_a_bout_whose_rotation_contradicts_its_obliquity_gets_no_sides():
     t_s, acc, gyr, fs, contacts, angles = _running_pelvis(30, rotation_sign=-1.0)
     assigner = SideAssigner()
     cues = assigner.cues(t_s, acc, gyr, fs, contacts, angles)
-    assert assigner.inconsistent_bouts(contacts, cues) == [0]
+    assert assigner.inconsistent_activities(contacts, cues) == ["running"]
     side, _ = assigner.assign(contacts, assigner.evidence_from(contacts, cues))
     assert set(side) == {""}
