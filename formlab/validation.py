@@ -1,8 +1,11 @@
 """Regenerate ``docs/validation.md``: how well the analysis agrees with truth and references.
 
-    python -m formlab.validation [--quick] [--runs N] [--seed S] [--data DIR] [--out PATH] [--parts asebcd]
+    python -m formlab.validation [--quick] [--runs N] [--seed S] [--data DIR] [--out PATH] [--parts asebcmd]
 
-Six parts, each a table with its target and PASS/FAIL (page order a, s, e, b, c, d):
+The real recordings are read from ``--data DIR``, else from ``$FORMLAB_DATA``; when a part's data
+folder is missing the page is not written (one-line error, exit status 2).
+
+Seven parts, each a table with its target and PASS/FAIL (page order a, s, e, b, c, m, d):
 
 (a) **Simulated grid.** ``N`` sessions from :func:`formlab.simulate.random_grid_params` (random
     runner, mount, rate 100–208 Hz, noise, gyroscope bias, clock drift), analysed with
@@ -15,7 +18,11 @@ Six parts, each a table with its target and PASS/FAIL (page order a, s, e, b, c,
     where the vertical ground reaction force exceeds 0.05 body weights; contacts cut by the
     trial's start or end are left out.
 (c) **lowerback-walking-indip** (real lower-back IMU, walking, INDIP reference): F1 of initial
-    contacts within :data:`WALK_MATCH_S`, and side accuracy of the matched ones.
+    contacts within :data:`WALK_MATCH_S`, and side accuracy of the matched ones, with the
+    reliability of the stated confidence and leave-one-subject-out figures
+    (:mod:`formlab.validation_sides`).
+(m) **mocap-sacral-virtual** (virtual sacral IMU from real runners' pelvis markers):
+    oscillation, pelvic angles, drop per side and sides (:mod:`formlab.validation_mocap`).
 (e) **Simulated grid, accelerometer only**: more grid sessions without gyroscope columns: cadence,
     contact and oscillation must hold; pelvic angles (and per-side metrics when sides are not
     labelled) must be null, never guessed.
@@ -33,7 +40,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import os
 import subprocess
+import sys
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -43,12 +52,18 @@ import numpy as np
 import pandas as pd
 from scipy.signal import find_peaks
 
+from formlab.errors import InputError
 from formlab.recording import Recording, read_recording
 from formlab.steps import RunningContactDetector
 from formlab.summary import cadence_spm
+from formlab.validation_mocap import mocap_section
+from formlab.validation_sides import labelling, reversed_forward, side_lines
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO.parent / "shared" / "data"  # ../shared beside the clone
+DEFAULT_DATA = REPO.parent / "shared" / "data"  # developers' checkout: the data folder beside the clone
+DATA_FOLDERS = {"b": "treadmill-sacrum-grf", "c": "lowerback-walking-indip", "m": "mocap-sacral-virtual",
+                "d": "waist-jogging"}
+"""The data folder each real-data part reads (part d also reads hip-run-25min)."""
 SIM_MATCH_S = 0.08  # half a step is ≥ 150 ms: a wider window could pair neighbours
 GRF_MATCH_S = 0.06
 WALK_MATCH_S = 0.05
@@ -759,6 +774,7 @@ def walking_indip(data: Path) -> Section:
     rows, failures, offsets = [], [], []
     det = det_wide = Detection(0, 0, 0)
     side_ok = side_n = side_labelled = 0
+    side_steps, reversed_counts = [], []  # per matched step: subject, confidence, labelled, correct
     ref_same_side = ref_duplicates = 0  # reference consistency: steps missing from or doubled in it
     ref_gaps = ref_odd_gaps = 0
     complete = {WALK_MATCH_S: Detection(0, 0, 0), WALK_WIDE_MATCH_S: Detection(0, 0, 0)}
@@ -771,7 +787,8 @@ def walking_indip(data: Path) -> Section:
         ref_gaps += gaps.size
         ref_odd_gaps += int(np.sum((gaps < WALK_STEP_RANGE_S[0]) | (gaps > WALK_STEP_RANGE_S[1])))
         try:
-            analysis = _analyze(read_recording(path))
+            rec = read_recording(path)
+            analysis = _analyze(rec)
         except Exception as exc:
             failures.append(f"{path.name}: {type(exc).__name__}: {exc}".splitlines()[0])
             rows.append(f"| {path.stem} | {len(ref)} | crash | — | — | — | — | — | — |")
@@ -783,6 +800,14 @@ def walking_indip(data: Path) -> Section:
         det += rec_det
         sides = _step_side(inside.iloc[i_d])
         ok = int(np.sum(sides == ref.side.to_numpy()[i_r]))
+        side_steps.append(pd.DataFrame({"subject": path.stem.split("_")[0],
+                                        "confidence": inside.side_confidence.to_numpy()[i_d],
+                                        "labelled": sides != "", "correct": sides == ref.side.to_numpy()[i_r]}))
+        flipped = _analyze(rec, calibration=reversed_forward(analysis.calibration), rules=False).steps
+        flipped = flipped[within_bouts(flipped.t_ic_s.to_numpy(), bouts, WALK_MATCH_S)].reset_index(drop=True)
+        f_d, f_r = match_events(flipped.t_ic_s, ref.t_s, WALK_MATCH_S)
+        f_sides = _step_side(flipped.iloc[f_d])
+        reversed_counts.append(labelling(np.ones(len(f_d)), f_sides != "", f_sides == ref.side.to_numpy()[f_r]))
         side_ok += ok
         side_n += len(i_d)
         side_labelled += int(np.sum(sides != ""))
@@ -842,9 +867,26 @@ def walking_indip(data: Path) -> Section:
     ]
     if failures:
         sec.lines += ["", "Crashes:", ""] + [f"- {f}" for f in failures]
+    table = pd.concat(side_steps, ignore_index=True) if side_steps else pd.DataFrame(
+        {"subject": [], "confidence": [], "labelled": [], "correct": []})
+    lines, _, loso, reliable = side_lines("walking", table.subject, table.confidence, table.labelled.astype(bool),
+                                          table.correct.astype(bool))
+    wrong_reversed = sum(c.labelled - c.correct for c in reversed_counts)
+    caught = sum(c.labelled == c.correct for c in reversed_counts)
+    sec.lines += ["", *lines, "",
+                  f"Forward direction reversed on purpose (each recording analysed again with its forward axis turned "
+                  f"180°): {wrong_reversed} steps labelled wrongly, {sum(c.correct for c in reversed_counts)} "
+                  f"still labelled rightly, in {caught} of {len(reversed_counts)} recordings no wrong label."]
     sec.check("IC F1", _fmt(det.f1, 3), "≥ 0.95", det.f1 >= 0.95)
     sec.check("side correct where labelled", f"{_fmt(100 * labelled_acc, 1)} % ({_fmt(100 * coverage, 0)} % of "
               "contacts labelled)", "≥ 97 %", labelled_acc >= 0.97)
+    sec.check("sides, leave-one-subject-out", f"{_fmt(100 * loso.accuracy, 1)} % correct, "
+              f"{_fmt(100 * loso.coverage, 0)} % labelled", "≥ 97 % with ≥ 90 % labelled",
+              loso.accuracy >= 0.97 and loso.coverage >= 0.9)
+    sec.check("side confidence within 5 points of accuracy in every bin", "see the reliability table", "every bin",
+              reliable)
+    sec.check("reversed forward direction caught", f"{caught} of {len(reversed_counts)} recordings", "all",
+              caught == len(reversed_counts))
     sec.check("no crash", f"{len(failures)} recordings", "0", not failures)
     return sec
 
@@ -990,21 +1032,39 @@ def render(sections: list[Section], command: str, elapsed_s: float) -> str:
     return "\n".join(lines) + "\n"
 
 
+def data_folder(given: Path | None, parts: str) -> Path:
+    """The folder of real recordings: ``given``, else ``$FORMLAB_DATA``, else the developers' folder
+    beside the clone. Raises :class:`InputError` when a requested part's folder is not in it."""
+    env = os.environ.get("FORMLAB_DATA")
+    folder = given or (Path(env) if env else DEFAULT_DATA)
+    missing = [DATA_FOLDERS[p] for p in parts if p in DATA_FOLDERS and not (folder / DATA_FOLDERS[p]).is_dir()]
+    if missing:
+        raise InputError(folder, None, f"data folder {', '.join(missing)} not found (give --data DIR or set "
+                                       "FORMLAB_DATA); nothing was written")
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m formlab.validation", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small simulated grid (8 runs)")
     parser.add_argument("--runs", type=int, help="simulated sessions (default 40, --quick 8)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared real data folder")
+    parser.add_argument("--data", type=Path, help="the folder of real recordings (default: $FORMLAB_DATA)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "validation.md")
-    parser.add_argument("--parts", default="asebcd", help="which parts to run, in page order (default asebcd)")
+    parser.add_argument("--parts", default="asebcmd", help="which parts to run, in page order (default asebcmd)")
     args = parser.parse_args(argv)
+    try:
+        args.data = data_folder(args.data, args.parts)
+    except InputError as exc:
+        print(f"formlab: {exc}", file=sys.stderr)
+        return 2
     runs = args.runs or (8 if args.quick else 40)
     start = time.perf_counter()
     sections = []
     builders = {"a": lambda: simulated_grid(runs, args.seed), "s": lambda: other_seeds(runs, args.seed), "e": lambda: simulated_accelerometer_only(max(3, runs // 4), args.seed),
                 "b": lambda: treadmill_grf(args.data),
-                "c": lambda: walking_indip(args.data), "d": lambda: long_runs(args.data)}
+                "c": lambda: walking_indip(args.data), "m": lambda: mocap_section(args.data),
+                "d": lambda: long_runs(args.data)}
     for part in args.parts:
         t0 = time.perf_counter()
         try:
@@ -1017,7 +1077,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"part ({part}): {time.perf_counter() - t0:.1f} s")
     command = "python -m formlab.validation" + (" --quick" if args.quick else "") + \
         (f" --runs {args.runs}" if args.runs else "") + (f" --seed {args.seed}" if args.seed != 1 else "") + \
-        (f" --parts {args.parts}" if args.parts != "asebcd" else "")
+        (f" --parts {args.parts}" if args.parts != "asebcmd" else "")
     page = render(sections, command, time.perf_counter() - start)
     args.out.write_text(page, encoding="utf-8")
     checks = [c for s in sections for c in s.checks]
