@@ -47,7 +47,7 @@ STEPS_COLUMNS = [
     "t_ic_s", "t_fc_s", "side", "side_confidence", "step_time_s", "contact_ms", "impact_g",
     "braking_mps", "vertical_oscillation_cm", "pelvic_tilt_deg", "pelvic_drop_deg", "valid",
 ]
-EXTRA_STEP_COLUMNS = ["bout", "activity", "pelvic_tilt_range_deg", "pelvic_rotation_range_deg"]
+EXTRA_STEP_COLUMNS = ["bout", "activity", "flight", "pelvic_tilt_range_deg", "pelvic_rotation_range_deg"]
 """More per-step columns in ``Analysis.steps`` (the analysis adds ``speed_mps``, the belt speed)."""
 
 
@@ -208,8 +208,9 @@ def measure_steps(t_s: np.ndarray, acc_body_g: np.ndarray, acc_level_g: np.ndarr
         "t_ic_s": contacts["t_ic_s"].to_numpy(float), "t_fc_s": contacts["t_fc_s"].to_numpy(float),
         "side": side, "side_confidence": np.round(side_confidence, 3), "bout": contacts["bout"].to_numpy(int),
         "activity": contacts["activity"].to_numpy(object) if "activity" in contacts else "running",
+        "flight": contacts["flight"].to_numpy(bool) if "flight" in contacts else True,  # a flight follows
     })
-    for col in STEPS_COLUMNS[4:-1] + EXTRA_STEP_COLUMNS[2:]:
+    for col in STEPS_COLUMNS[4:-1] + EXTRA_STEP_COLUMNS[3:]:
         steps[col] = np.nan
     steps["valid"] = False
     if n < 2:

@@ -86,7 +86,7 @@ def test_end_of_propulsion_matches_the_plain_rule():
     t, f, ics, fcs = half_sine_train(n_steps=12)
     fwd = forward_recoil(t, ics, 0.25, 0.35, 0.01) + rng.normal(0, 0.05, t.size)
     t_ic, t_fc = ics + rng.uniform(-0.01, 0.01, ics.size), fcs + rng.uniform(-0.02, 0.02, ics.size)
-    got = RunningContactDetector._end_of_propulsion_s(t, fwd, t_ic, t_fc)
+    got = RunningContactDetector._end_of_propulsion_s(t, fwd, t_ic, t_fc, np.ones(t_ic.size, bool))
     np.testing.assert_allclose(got, _end_of_propulsion_loop(t, fwd, t_ic, t_fc), rtol=0, atol=1e-12)
     assert np.isnan(got[-1]) and np.isfinite(got[:-1]).all()
 
@@ -106,6 +106,26 @@ def test_toe_off_is_the_weighted_mean_of_the_vertical_rule_and_the_end_of_propul
     # and keeps the vertical toe-off
     assert np.all((late["t_fc_s"] - early["t_fc_s"]).to_numpy()[:-1] > 0.003)
     assert late["t_fc_s"].iloc[-1] == vertical["t_fc_s"].iloc[-1]
+
+
+def test_flight_is_found_between_stances():
+    t, f, _, _ = half_sine_train()
+    assert RunningContactDetector().detect(t, f, 200.0)["flight"].all()
+
+
+def test_a_step_without_flight_says_so_and_takes_toe_off_from_the_end_of_propulsion():
+    """20 ms flights that the sacral signal does not show (a 0.6 g tail between stances, as soft
+    tissue and a lagging vertical give at speed uphill): the vertical rule alone runs into the next
+    contact; the end of propulsion still marks toe-off."""
+    step_s, contact_s = 0.35, 0.33
+    t, f, ics, fcs = half_sine_train(step_s=step_s, contact_s=contact_s)
+    f = np.where(f > 0, np.maximum(f, 0.6), 0.6)
+    fwd = forward_recoil(t, ics, contact_s, step_s, 0.0)
+    found = RunningContactDetector().detect(t, f, 200.0, fwd)
+    assert not found["flight"].iloc[:-1].any()
+    i_r = np.searchsorted(ics, found["t_ic_s"].to_numpy()[:-1] - 0.05)
+    error_s = found["t_fc_s"].to_numpy()[:-1] - fcs[i_r]
+    assert np.all(np.abs(error_s) < 0.015)
 
 
 def test_forward_is_used_only_when_given():
