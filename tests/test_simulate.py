@@ -200,7 +200,8 @@ def test_random_grid_params_stay_in_the_validation_ranges():
         assert abs(runner.contact_diff_ms) <= 40
         assert runner.contact_s("left") < 60 / runner.cadence_spm  # there is flight
         ratio = runner.impact_right_bw / runner.impact_left_bw
-        assert 1 / 2.5 - 1e-9 <= ratio <= 2.5 + 1e-9
+        assert 1 / 3 - 1e-9 <= ratio <= 3 + 1e-9
+        assert 2 <= runner.drop_left_deg <= 9 and 2 <= runner.drop_right_deg <= 9
         assert 0 <= runner.tilt_deg <= 15
         assert 100 <= params.rate_hz <= 208
         assert np.allclose(params.R_sensor_from_body @ params.R_sensor_from_body.T, np.eye(3))
