@@ -82,8 +82,12 @@ def analyze(rec: Recording, speed_mps: float | None = None, calibration_dir=None
     if not (bouts["activity"] == "running").any():
         notes.append("no running found in this recording: nothing to measure")
     assigner = SideAssigner()
-    evidence = assigner.evidence(uniform.t_s, acc_level_g, uniform.gyr_dps, uniform.sample_rate_hz, contacts)
+    cues = assigner.cues(uniform.t_s, acc_level_g, uniform.gyr_dps, uniform.sample_rate_hz, contacts, angles_grid)
+    evidence = assigner.evidence_from(contacts, cues)
     side, confidence = assigner.assign(contacts, evidence)
+    for activity in assigner.inconsistent_activities(contacts, cues):
+        notes.append(f"{activity}: no sides: the pelvis's rotation disagrees with its sideways sway or obliquity "
+                     "over the recording (the forward direction may be reversed)")
     if uniform.gyr_dps is None and len(contacts):
         notes.append("no gyroscope: the side of each step is not labelled (the sideways push and pelvic drop "
                      "cannot be told apart in the accelerometer alone)")
@@ -123,5 +127,6 @@ def _pelvis_angles(body: BodySignals, grid_t_s: np.ndarray, notes: list[str]):
         grid = np.column_stack([np.interp(grid_t_s, angles["t_s"], angles[c]) for c in columns])
     tilt_available = bool(body.standing_found)
     if not tilt_available:
-        notes.append("no standing moment found: pelvic tilt (relative to standing posture) is not available")
+        notes.append("no standing moment found: pelvic tilt (relative to standing posture) is not available, and "
+                     "pelvic drop is measured from the stride-average obliquity (which narrows a left/right difference)")
     return angles, grid, tilt_available

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 import time
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -35,10 +36,11 @@ import numpy as np
 import pandas as pd
 
 from formlab.analysis import analyze
+from formlab.errors import InputError
 from formlab.frames import G_MPS2
 from formlab.recording import read_recording
-from formlab.validation import (DEFAULT_DATA, REPO, WALK_MATCH_S, Detection, _fmt, match_events,
-                                walking_recordings, walking_reference, within_bouts)
+from formlab.validation import (REPO, WALK_MATCH_S, Detection, _fmt, match_events,
+                                data_folder, walking_recordings, walking_reference, within_bouts)
 from formlab.walking_contacts import WalkingContactDetector
 
 TOLERANCES_S = (0.05, 0.10, 0.25, 0.50)
@@ -188,11 +190,16 @@ def render(found, recordings: list[WalkingRecording], seconds: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m formlab.compare_walking_ic", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared real data folder")
+    parser.add_argument("--data", type=Path, help="the folder of real recordings (default: $FORMLAB_DATA)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "walking-ic-comparison.md")
     args = parser.parse_args(argv)
+    try:
+        data = data_folder(args.data, "c")
+    except InputError as exc:
+        print(f"formlab: {exc}", file=sys.stderr)
+        return 2
     start = time.perf_counter()
-    recordings = load(args.data / "lowerback-walking-indip")
+    recordings = load(data / "lowerback-walking-indip")
     args.out.write_text(render(detections(recordings), recordings, time.perf_counter() - start), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

@@ -173,6 +173,12 @@ def summarize(recording, calibration, bouts: pd.DataFrame, steps: pd.DataFrame, 
         notes.append("the side of most steps could not be told (weak or inconsistent left/right cues): "
                      "per-side metrics are null")
 
+    if "flight" in valid and len(valid) and not valid["flight"].all():
+        grounded = int((~valid["flight"].astype(bool)).sum())
+        ended_by = "the end of propulsion" if calibration.forward_found else "the vertical rule, cut at the next contact"
+        notes.append(f"no flight found after {grounded} of {len(valid)} running steps: their toe-off is {ended_by}, "
+                     "and their contact time is less certain")
+
     step_length = _median(valid["speed_mps"] * valid["step_time_s"])
     vo = m["vertical_oscillation_cm"]
     if step_length is None and len(valid):

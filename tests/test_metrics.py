@@ -67,7 +67,8 @@ def test_braking_impact_and_contact_from_a_designed_stance():
     run = steps[steps["valid"]]
     assert len(run) == 29  # the last step has no next contact
     np.testing.assert_allclose(run["braking_mps"], brake_mps, rtol=0.01)
-    np.testing.assert_allclose(run["impact_g"], 2.5, rtol=0.001)
+    # no landing transient: impact is the half-sine's value at the end of the first 50 ms (±1 sample)
+    np.testing.assert_allclose(run["impact_g"], 2.5 * np.sin(np.pi * 0.049 / contact_s), atol=0.03)
     np.testing.assert_allclose(run["contact_ms"], 240.0)
     np.testing.assert_allclose(run["step_time_s"], step_s, atol=1e-9)
     assert run["pelvic_tilt_deg"].isna().all()  # no standing reference: no tilt
@@ -112,3 +113,60 @@ def test_population_bands():
     assert band_of("ground_contact_balance_left_pct", 50.7).colour == "green"
     assert band_of("ground_contact_balance_left_pct", 50.8).colour == "orange"
     assert band_of("ground_contact_balance_left_pct", 47.8).colour == "orange"
+
+
+def _asymmetric_drop(tilt_available: bool):
+    """Obliquity 3° up in every left stance and 8° down in every right stance (a 3° / 8° runner:
+    sin² bumps over the stance, level in flight), 0 at standing; sides known."""
+    fs, step_s, contact_s, n = 200.0, 0.35, 0.21, 30
+    t_s = np.arange(0.0, 1.0 + step_s * (n + 1), 1.0 / fs)
+    t_ic = 1.0 + step_s * np.arange(n)
+    side = np.where(np.arange(n) % 2 == 0, "left", "right")
+    obliquity = np.zeros_like(t_s)
+    for t0, s in zip(t_ic, side):
+        u = (t_s - t0) / contact_s
+        inside = (u >= 0) & (u <= 1)
+        obliquity[inside] = (3.0 if s == "left" else -8.0) * np.sin(np.pi * u[inside]) ** 2
+    angles = np.column_stack([np.zeros_like(t_s), obliquity, np.zeros_like(t_s)])
+    acc = np.tile([0.0, 0.0, 1.0], (t_s.size, 1))
+    contacts = pd.DataFrame({"t_ic_s": t_ic, "t_fc_s": t_ic + contact_s, "bout": 0, "activity": "running"})
+    steps = measure_steps(t_s, acc, acc, fs, contacts, side, np.ones(n), angles, tilt_available, False)
+    return steps.dropna(subset=["pelvic_drop_deg"])
+
+
+def test_pelvic_drop_is_measured_from_standing_and_keeps_an_asymmetry():
+    steps = _asymmetric_drop(tilt_available=True)
+    assert len(steps) == 28  # the last two steps start no complete stride
+    np.testing.assert_allclose(steps[steps.side == "left"].pelvic_drop_deg, 3.0, atol=1e-3)
+    np.testing.assert_allclose(steps[steps.side == "right"].pelvic_drop_deg, 8.0, atol=1e-3)
+
+
+def test_without_standing_pelvic_drop_is_measured_from_the_stride_mean():
+    # stride mean obliquity = (3 - 8) · (contact / 2) / stride = -5 · 0.105 / 0.7 = -0.75°
+    steps = _asymmetric_drop(tilt_available=False)
+    np.testing.assert_allclose(steps[steps.side == "left"].pelvic_drop_deg, 3.75, atol=0.02)
+    np.testing.assert_allclose(steps[steps.side == "right"].pelvic_drop_deg, 7.25, atol=0.02)
+
+
+def test_impact_is_the_landing_peak_and_the_loading_rate_its_20_to_80_percent_slope():
+    """A 40 g/s ramp from 0 g at contact to a 1.6 g transient at 40 ms, down to 1 g at 60 ms, then
+    the active peak of 2.5 g at 110 ms: impact is the transient (first 50 ms), not the active
+    peak, and the loading rate its 20-80 % slope, 40 g/s."""
+    fs = 1000.0
+    t_s = np.arange(0.0, 3.0, 1.0 / fs)
+    t_ic = np.array([1.0, 1.5])
+    shape_t, shape_g = [0.0, 0.04, 0.06, 0.11, 0.25], [0.0, 1.6, 1.0, 2.5, 0.0]
+    up = sum(np.interp(t_s - t0, shape_t, shape_g, left=0.0, right=0.0) for t0 in t_ic)
+    acc = np.column_stack([np.zeros_like(t_s), np.zeros_like(t_s), up])
+    contacts = pd.DataFrame({"t_ic_s": t_ic, "t_fc_s": t_ic + 0.25, "bout": 0, "activity": "running"})
+    steps = measure_steps(t_s, acc, acc, fs, contacts, np.array(["left", "right"]), np.ones(2), None, False, False)
+    assert steps.impact_g.iloc[0] == pytest.approx(1.6, abs=0.01)
+    assert steps.loading_rate_gps.iloc[0] == pytest.approx(40.0, rel=1e-6)
+
+
+def test_loading_rate_of_a_force_plate_ramp_in_body_weights_per_second():
+    from formlab.metrics import loading_rate_per_s
+
+    t_s = np.arange(0.0, 0.2, 0.002)
+    grf_bw = np.clip(60.0 * (t_s - 0.05), 0.0, 1.8)  # 60 BW/s from 50 ms until 1.8 BW
+    assert loading_rate_per_s(t_s, grf_bw, np.array([25]), np.array([60]))[0] == pytest.approx(60.0)

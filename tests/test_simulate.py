@@ -124,10 +124,9 @@ def test_truth_matches_the_parameters_it_was_generated_from():
     assert m["pelvic_tilt_deg"]["mean"] == pytest.approx(7.0, abs=0.05)
     assert m["pelvic_rotation_deg"]["range"] == pytest.approx(9.0, abs=0.05)
     assert m["impact_g"]["right"] > m["impact_g"]["left"] + 0.3
-    # drop is relative to the stride mean of obliquity, which the uneven drops move off zero
-    mean_obl = (4 * 0.22 / 2 - 6 * 0.24 / 2) / (2 * 60 / 180)  # ∫ sin² over stance = contact / 2
-    assert m["pelvic_drop_deg"]["left"] == pytest.approx(4 - mean_obl, abs=0.05)
-    assert m["pelvic_drop_deg"]["right"] == pytest.approx(6 + mean_obl, abs=0.05)
+    # drop is relative to standing (obliquity 0): the uneven drops are kept as they are
+    assert m["pelvic_drop_deg"]["left"] == pytest.approx(4, abs=0.05)
+    assert m["pelvic_drop_deg"]["right"] == pytest.approx(6, abs=0.05)
     assert m["step_length_m"] == pytest.approx(3.5 / 3, rel=1e-3)
     assert 4 < m["vertical_oscillation_cm"] < 12
 
@@ -145,10 +144,13 @@ def test_sides_alternate_and_the_pelvis_is_pushed_away_from_the_stance_foot():
     angles = result.truth_angles
     for r in _running(result).itertuples():
         mid = angles[_window(angles.t_s, r.t_ic_s, r.t_fc_s)]
+        # running: turned left at a left contact, turning right through the step (Novacheck 1998)
         if r.side == "left":
-            assert mid.obliquity_deg.max() > 3 and mid.rotation_deg.iloc[-1] > mid.rotation_deg.iloc[0]
+            assert mid.obliquity_deg.max() > 3 and mid.rotation_deg.iloc[-1] < mid.rotation_deg.iloc[0]
+            assert mid.rotation_deg.mean() > 0
         else:
-            assert mid.obliquity_deg.min() < -3 and mid.rotation_deg.iloc[-1] < mid.rotation_deg.iloc[0]
+            assert mid.obliquity_deg.min() < -3 and mid.rotation_deg.iloc[-1] > mid.rotation_deg.iloc[0]
+            assert mid.rotation_deg.mean() < 0
 
 
 def test_packet_loss_shows_as_gaps_of_whole_packets():
@@ -198,7 +200,8 @@ def test_random_grid_params_stay_in_the_validation_ranges():
         assert abs(runner.contact_diff_ms) <= 40
         assert runner.contact_s("left") < 60 / runner.cadence_spm  # there is flight
         ratio = runner.impact_right_bw / runner.impact_left_bw
-        assert 1 / 2.5 - 1e-9 <= ratio <= 2.5 + 1e-9
+        assert 1 / 3 - 1e-9 <= ratio <= 3 + 1e-9
+        assert 2 <= runner.drop_left_deg <= 9 and 2 <= runner.drop_right_deg <= 9
         assert 0 <= runner.tilt_deg <= 15
         assert 100 <= params.rate_hz <= 208
         assert np.allclose(params.R_sensor_from_body @ params.R_sensor_from_body.T, np.eye(3))

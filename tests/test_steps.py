@@ -86,7 +86,7 @@ def test_end_of_propulsion_matches_the_plain_rule():
     t, f, ics, fcs = half_sine_train(n_steps=12)
     fwd = forward_recoil(t, ics, 0.25, 0.35, 0.01) + rng.normal(0, 0.05, t.size)
     t_ic, t_fc = ics + rng.uniform(-0.01, 0.01, ics.size), fcs + rng.uniform(-0.02, 0.02, ics.size)
-    got = RunningContactDetector._end_of_propulsion_s(t, fwd, t_ic, t_fc)
+    got = RunningContactDetector._end_of_propulsion_s(t, fwd, t_ic, t_fc, np.ones(t_ic.size, bool))
     np.testing.assert_allclose(got, _end_of_propulsion_loop(t, fwd, t_ic, t_fc), rtol=0, atol=1e-12)
     assert np.isnan(got[-1]) and np.isfinite(got[:-1]).all()
 
@@ -106,6 +106,26 @@ def test_toe_off_is_the_weighted_mean_of_the_vertical_rule_and_the_end_of_propul
     # and keeps the vertical toe-off
     assert np.all((late["t_fc_s"] - early["t_fc_s"]).to_numpy()[:-1] > 0.003)
     assert late["t_fc_s"].iloc[-1] == vertical["t_fc_s"].iloc[-1]
+
+
+def test_flight_is_found_between_stances():
+    t, f, _, _ = half_sine_train()
+    assert RunningContactDetector().detect(t, f, 200.0)["flight"].all()
+
+
+def test_a_step_without_flight_says_so_and_takes_toe_off_from_the_end_of_propulsion():
+    """20 ms flights that the sacral signal does not show (a 0.6 g tail between stances, as soft
+    tissue and a lagging vertical give at speed uphill): the vertical rule alone runs into the next
+    contact; the end of propulsion still marks toe-off."""
+    step_s, contact_s = 0.35, 0.33
+    t, f, ics, fcs = half_sine_train(step_s=step_s, contact_s=contact_s)
+    f = np.where(f > 0, np.maximum(f, 0.6), 0.6)
+    fwd = forward_recoil(t, ics, contact_s, step_s, 0.0)
+    found = RunningContactDetector().detect(t, f, 200.0, fwd)
+    assert not found["flight"].iloc[:-1].any()
+    i_r = np.searchsorted(ics, found["t_ic_s"].to_numpy()[:-1] - 0.05)
+    error_s = found["t_fc_s"].to_numpy()[:-1] - fcs[i_r]
+    assert np.all(np.abs(error_s) < 0.015)
 
 
 def test_forward_is_used_only_when_given():
@@ -149,7 +169,7 @@ def test_alternation_overrules_a_single_contradicting_step():
     side, conf = SideAssigner().assign(contacts, evidence)
     assert list(side[:4]) == ["left", "right", "left", "right"]
     assert side[7] == "right"
-    assert conf[0] == pytest.approx(19 / 20)
+    assert conf[0] == pytest.approx(SideAssigner().confidence(19 / 20, 20))
 
 
 def test_weak_or_inconsistent_evidence_leaves_sides_unknown():
@@ -186,7 +206,7 @@ def test_a_phase_slip_inside_a_regular_run_is_followed():
     evidence[[3, 17]] *= -1  # single contradicting steps do not cause a slip
     side, conf = SideAssigner().assign(contacts, evidence)
     assert list(side) == list(truth)
-    assert conf[0] == pytest.approx(11 / 12) and conf[-1] == pytest.approx(11 / 12)
+    assert conf[0] == pytest.approx(SideAssigner().confidence(11 / 12, 12)) and conf[-1] == conf[0]
 
 
 def test_walking_and_running_bouts_each_alternate_at_their_own_step_time():
@@ -200,3 +220,46 @@ def test_walking_and_running_bouts_each_alternate_at_their_own_step_time():
     side, _ = SideAssigner().assign(contacts, evidence)
     assert list(side[:4]) == ["left", "right", "left", "right"]
     assert (side != "").all()
+
+
+def test_confidence_is_the_parity_posterior_of_the_agreeing_steps():
+    # 3 of 4 agree: q = 0.75, margin 2: 1 / (1 + (1/3)^2) = 0.9
+    assert SideAssigner().confidence(0.75, 4) == pytest.approx(0.9)
+    # half agree: no better than a coin
+    assert SideAssigner().confidence(0.5, 10) == pytest.approx(0.5)
+    # all agree: q capped at 0.95, margin 4: 1 / (1 + (1/19)^4)
+    assert SideAssigner().confidence(1.0, 4) == pytest.approx(1 / (1 + (0.05 / 0.95) ** 4))
+
+
+def _running_pelvis(n_steps: int, rotation_sign: float, step_s: float = 0.35, fs: float = 200.0):
+    """Pelvic angles of a runner whose even steps are left: obliquity up in left stance, the
+    rotation turned left at a left contact (times ``rotation_sign``)."""
+    t_s = np.arange(0.0, 1.0 + step_s * (n_steps + 2), 1.0 / fs)
+    phase = (t_s - 1.0) / step_s
+    left = np.floor(phase) % 2 == 0
+    sign = np.where(left, 1.0, -1.0)
+    u = phase - np.floor(phase)
+    obliquity = sign * 5.0 * np.where(u < 0.6, np.sin(np.pi * u / 0.6) ** 2, 0.0)
+    rotation = rotation_sign * sign * 4.0 * np.cos(np.pi * u)
+    angles = np.column_stack([np.zeros_like(t_s), obliquity, rotation])
+    contacts = pd.DataFrame({"t_ic_s": 1.0 + step_s * np.arange(n_steps), "bout": 0, "activity": "running"})
+    contacts["t_fc_s"] = contacts["t_ic_s"] + 0.6 * step_s
+    acc = np.tile([0.0, 0.0, 1.0], (t_s.size, 1))
+    return t_s, acc, np.zeros((t_s.size, 3)), fs, contacts, angles
+
+
+def test_running_sides_follow_obliquity_and_rotation():
+    t_s, acc, gyr, fs, contacts, angles = _running_pelvis(30, rotation_sign=1.0)
+    evidence = SideAssigner().evidence(t_s, acc, gyr, fs, contacts, angles)
+    side, conf = SideAssigner().assign(contacts, evidence)
+    assert list(side) == ["left", "right"] * 15 and np.all(conf > 0.99)
+
+
+def test_a_bout_whose_rotation_contradicts_its_obliquity_gets_no_sides():
+    """A forward axis found backwards flips the obliquity but not the rotation: caught, not labelled."""
+    t_s, acc, gyr, fs, contacts, angles = _running_pelvis(30, rotation_sign=-1.0)
+    assigner = SideAssigner()
+    cues = assigner.cues(t_s, acc, gyr, fs, contacts, angles)
+    assert assigner.inconsistent_activities(contacts, cues) == ["running"]
+    side, _ = assigner.assign(contacts, assigner.evidence_from(contacts, cues))
+    assert set(side) == {""}
