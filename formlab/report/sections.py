@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 
 from formlab.report.bands import BAND_COLOURS_HEX, band_source
-from formlab.report.citations import document_title
 from formlab.report.compare import Comparison
 from formlab.report.fatigue import Fatigue
 from formlab.report.page import SEVERITY_COLOURS, esc, table
@@ -88,7 +87,8 @@ def _span_text(span) -> str:
 
 
 def citations_html(sources) -> str:
-    """Cited sections grouped by document: “Title”: “section”, “section”."""
+    """Cited sections grouped by document (SUMMARY.json cites each by title and heading):
+    Title, sections “section”, “section”."""
     by_doc: dict[str, list[str]] = {}
     for src in sources or []:
         doc = str(src.get("document", "")) if isinstance(src, dict) else str(src)
@@ -100,7 +100,7 @@ def citations_html(sources) -> str:
     for doc, sects in by_doc.items():
         where = (", sections " if len(sects) > 1 else ", section ") + ", ".join(
             f"“{esc(x)}”" for x in sects) if sects else ""
-        items.append(f"<li><cite>{esc(document_title(doc))}</cite>{where}</li>")
+        items.append(f"<li><cite>{esc(doc)}</cite>{where}</li>")
     return f'<ul class="cites">{"".join(items)}</ul>'
 
 

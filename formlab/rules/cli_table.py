@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from formlab.rules.catalogue import SEVERITIES, Catalogue, Check, Rule, load_catalogue
+from formlab.rules.guidance import citation_text
 from formlab.rules.measures import MEASURES
 from formlab.rules.standing import NOT_A_DIAGNOSIS, RED_FLAGS_NOTE, RED_FLAGS_SOURCES
 
@@ -56,19 +57,15 @@ def _basis_label(basis: str) -> str:
     return "formlab default" if "formlab default" in basis else basis
 
 
-def _doc_label(document: str) -> str:
-    return document.split("_", 1)[0]
-
-
 def _overview(catalogue: Catalogue) -> Table:
     """One row per check; the rule's id and its sources on its first row."""
     table = Table(title="formlab guidance catalogue", expand=True)
     table.add_column("rule", style="bold", overflow="fold", ratio=2)
     table.add_column("metric", overflow="fold", ratio=2)
     table.add_column("thresholds (kind)", ratio=2)
-    table.add_column("sources (document: section)", ratio=4)
+    table.add_column("sources (document, section)", ratio=4)
     for rule in catalogue.rules:
-        sources = "\n".join(f"{_doc_label(s.document)}: {s.section}" for s in rule.sources)
+        sources = "\n".join(citation_text(s.document, s.section) for s in rule.sources)
         for i, check in enumerate(rule.checks):
             name = Text("")
             if i == 0:
@@ -80,7 +77,7 @@ def _overview(catalogue: Catalogue) -> Table:
     return table
 
 
-def _detail(catalogue: Catalogue, rule: Rule, console: Console) -> None:
+def _detail(rule: Rule, console: Console) -> None:
     console.print(Text(f"{rule.id}: {rule.title}" + ("" if rule.enabled else " (switched off)"),
                        style="bold"))
     table = Table(show_lines=True)
@@ -97,15 +94,13 @@ def _detail(catalogue: Catalogue, rule: Rule, console: Console) -> None:
         console.print(f"  • {a}")
     console.print("Sources:")
     for s in rule.sources:
-        title = catalogue.documents.get(s.document, s.document)
-        console.print(f"  • {s.document} ({title}): \"{s.section}\"")
+        console.print(f"  • {citation_text(s.document, s.section)}")
 
 
 def print_standing_notes(console: Console) -> None:
     """The not-a-diagnosis and red-flag texts, printed once."""
     console.print(Text(NOT_A_DIAGNOSIS, style="italic"))
-    sources = "; ".join(f"{_doc_label(s['document'])}: \"{s['section']}\""
-                        for s in RED_FLAGS_SOURCES)
+    sources = "; ".join(citation_text(s["document"], s["section"]) for s in RED_FLAGS_SOURCES)
     console.print(Text(f"{RED_FLAGS_NOTE} (see {sources})", style="italic"))
 
 
@@ -122,7 +117,7 @@ def run_rules(args: argparse.Namespace, console: Console | None = None) -> int:
             console.print(f"unknown rule '{rule_id}' (known: "
                           f"{', '.join(r.id for r in catalogue.rules)})")
             return 2
-        _detail(catalogue, rule, console)
+        _detail(rule, console)
     else:
         console.print(_overview(catalogue))
     print_standing_notes(console)

@@ -103,8 +103,9 @@ def make_session(duration_s: float = 600.0, sample_rate_hz: float = 100.0, *, gy
             "value": 6.0, "threshold": 5.0, "span_s": [start_s, end_s],
             "message": "Right-side pelvic drop is larger than typical",
             "advice": ["Add single-leg strength work for the hip abductors."],
-            "sources": [{"document": "001_c95a1bb2ed3ed75b.txt",
-                         "section": "Strengthen your core and glutes"}],
+            "sources": [{"document": "Why You Experience Lower Back Pain When Running and "
+                                     "What to Do About It",
+                         "section": "Work on Glutes and Hips"}],
         }] if gyro and sided else [],
         "notes": ([] if gyro else ["no gyroscope: pelvic angles are not measured"])
         + ([] if sided else ["step sides unknown: left/right metrics are null"]),

@@ -180,7 +180,7 @@ def test_findings_show_value_threshold_advice_and_titles(tmp_path):
     assert "Measured pelvic_drop_deg = 6.00 °; threshold 5.00 °" in html
     assert "single-leg strength work" in html
     assert ("<cite>Why You Experience Lower Back Pain When Running and What to Do About It"
-            "</cite>, section “Strengthen your core and glutes”") in html
+            "</cite>, section “Work on Glutes and Hips”") in html
     assert "not a medical assessment" in html
 
 

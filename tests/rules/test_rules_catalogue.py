@@ -148,7 +148,8 @@ def test_rules_command_lists_the_catalogue():
     for rule in CAT.rules:
         assert rule.id in out
     assert "watch < 164 spm" in out and "flag > 308 ms" in out
-    assert "001: Avoid Overstriding" in out
+    assert "What to Do About It, Avoid Overstriding" in " ".join(out.split())
+    assert ".txt" not in out and "001" not in out
     assert out.count("not a medical diagnosis") == 1
     assert "When to See a Professional" in out
 

@@ -39,7 +39,8 @@ def test_overstriding_braking_watch_with_step_evidence():
     assert f["evidence"]["steps"] == {"n": 200, "beyond_threshold": 150,
                                       "beyond_threshold_pct": 75.0, "median": 0.38,
                                       "p25": 0.335, "p75": 0.38}
-    assert {"document": "001_c95a1bb2ed3ed75b.txt", "section": "Avoid Overstriding"} in f["sources"]
+    assert {"document": "Why You Experience Lower Back Pain When Running and What to Do "
+                        "About It", "section": "Avoid Overstriding"} in f["sources"]
     assert f["threshold_source"].startswith("formlab default, no published threshold")
 
 

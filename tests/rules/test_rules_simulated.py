@@ -124,7 +124,7 @@ def test_downhill_from_metadata():
     a = analysis_of(steady(GOOD, 60.0), metadata=(("incline_pct", "-4"),))
     f = finding(a, "downhill")
     assert (f["severity"], f["value"]) == ("info", -4.0)
-    assert f["sources"] == [{"document": "003_9992d6dc828bdea4.txt",
+    assert f["sources"] == [{"document": "Why do I have Lower Back Pain after Running?",
                              "section": "Have I been running a lot of hills?"}]
 
 
