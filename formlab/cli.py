@@ -131,7 +131,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
         analysis.steps[STEPS_COLUMNS].to_csv(args.steps, index=False, float_format="%.4f")
     if not args.quiet:
-        print_summary(analysis, written=[p for p in (args.json, args.steps, args.html) if p])
+        print_summary(analysis, written=[p for p in (args.json, args.steps, args.html) if p],
+                      report=args.html)
     return 0
 
 

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from formlab.report.bands import BAND_COLOURS_HEX, band_ranges
-from formlab.report.quality import clock
-from formlab.report.speed import SpeedStage
+from formlab.registry import METRICS, clock
+from formlab.treadmill import SpeedStage
 from formlab.report.step_metrics import (STEP_METRIC_BY_NAME, STEP_METRICS, is_measured, sides,
                                          step_values, valid_steps)
 from formlab.report.stride_cycle import StrideCycle
@@ -116,7 +116,7 @@ def timeline_figure(analysis, stages: list[SpeedStage]) -> go.Figure | None:
             shapes.append(_rect(row, False, stage.start_s / per_unit_s, stage.end_s / per_unit_s, True, 0, 1,
                                 "#7f8c8d", 0.06 if i % 2 == 0 else 0.12))
         fig.add_annotation(x=stage.start_s / per_unit_s, xanchor="left", y=1.0, yref="y domain",
-                           yanchor="top", text=f"treadmill {stage.speed_mps:.2f} m/s",
+                           yanchor="top", text=f"treadmill {METRICS['treadmill_speed_mps'].with_unit(stage.speed_mps)}",
                            showarrow=False, bgcolor="rgba(255,255,255,0.8)",
                            font=dict(size=10, color="#444"), row=1, col=1)
     fig.update_layout(shapes=shapes)

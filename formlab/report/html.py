@@ -18,7 +18,7 @@ from formlab.report.page import esc, not_measurable, page, section
 from formlab.report.quality import athlete_of, quality
 from formlab.report.sections import (comparison_html, fatigue_html, findings_html,
                                      quality_html, tiles_html)
-from formlab.report.speed import speed_stages
+from formlab.treadmill import session_stages
 from formlab.report.step_metrics import STEP_METRICS, is_measured, valid_steps
 from formlab.report.stride_cycle import stride_cycle
 from formlab.report.tiles import tiles
@@ -94,7 +94,7 @@ def session_html(analysis, findings: list[dict], prefix: str, heading: str | Non
                          tiles_html(tiles(analysis.summary)),
                          "Median of all valid running steps."))
     parts.append(section(f"{prefix}-findings", "What to work on", findings_html(findings, (analysis.summary or {}).get("rules_notes"))))
-    stages = speed_stages(analysis)
+    stages = session_stages(analysis)
     parts.append(section(f"{prefix}-run", "Over the run", _over_the_run(analysis, stages, prefix),
                          "Each dot is one step (thinned out on long runs; the statistics use "
                          "every step); the black line is the rolling median. Coloured "

@@ -11,7 +11,8 @@ from formlab.report.bands import BAND_COLOURS_HEX, band_source
 from formlab.report.compare import Comparison
 from formlab.report.fatigue import Fatigue
 from formlab.report.page import SEVERITY_COLOURS, esc, table
-from formlab.report.quality import Quality, clock
+from formlab.registry import METRICS, clock
+from formlab.report.quality import Quality
 from formlab.report.tiles import Tile
 
 BANDS_NOTE = ("The colour bands compare this runner with a population of runners; they are not "
@@ -166,17 +167,20 @@ def fatigue_html(result: Fatigue | str) -> str:
     f0, f1 = result.first_s, result.last_s
     rows = []
     for r in result.rows:
-        d = r.metric.decimals
-        rows.append([esc(f"{r.metric.label} ({r.metric.unit})"), esc(f"{r.first:.{d}f}"),
-                     esc(f"{r.last:.{d}f}"), esc(signed(r.change, d)),
-                     esc(signed(r.per_10min, d + 1)) if r.per_10min is not None else "—"])
-    lead = (f"<p class=\"lead\">Median per step in the first ({esc(clock(f0[0]))}–"
-            f"{esc(clock(f0[1]))}) against the last ({esc(clock(f1[0]))}–{esc(clock(f1[1]))}) "
-            f"{esc(clock(f0[1] - f0[0]))} of running. Change per 10 minutes is the trend over "
-            "the whole run.</p>")
-    warn = ('<p class="warn">The treadmill speed differed between the two segments: part of '
+        m = r.metric
+        rows.append([esc(_metric_head(m)), esc(m.fmt(r.first)), esc(m.fmt(r.last)),
+                     esc(signed(m.shown(r.last) - m.shown(r.first), m.decimals))])
+    lead = (f"<p class=\"lead\">Form drift: the first drift window ({esc(clock(f0[0]))}–"
+            f"{esc(clock(f0[1]))}) against the last ({esc(clock(f1[0]))}–{esc(clock(f1[1]))}), "
+            "each window's numbers as in the summary (per-side metrics: the mean of the two "
+            "side medians).</p>")
+    warn = ('<p class="warn">The treadmill speed differed between the two windows: part of '
             "the change is pace, not fatigue.</p>" if result.speed_changed else "")
-    return lead + warn + table(["metric", "first", "last", "change", "per 10 min"], rows)
+    return lead + warn + table(["metric", "first", "last", "change"], rows)
+
+
+def _metric_head(m) -> str:
+    return f"{m.label} ({m.unit})" if m.unit else m.label
 
 
 def quality_html(q: Quality, metadata: dict) -> str:
@@ -205,20 +209,21 @@ def quality_html(q: Quality, metadata: dict) -> str:
 
 def comparison_html(cmp: Comparison, label_a: str, label_b: str) -> str:
     if cmp.matched_speeds_mps:
-        speeds = ", ".join(f"{v:.2f}" for v in cmp.matched_speeds_mps)
-        lead = f"Medians per step at matched treadmill speed ({esc(speeds)} m/s)."
+        speeds = ", ".join(METRICS["treadmill_speed_mps"].with_unit(v)
+                           for v in cmp.matched_speeds_mps)
+        lead = f"Each session's numbers at matched treadmill speed ({esc(speeds)})."
     else:
-        lead = "Medians per step over the whole run."
+        lead = "Each session's numbers over the whole run."
     parts = [f'<p class="lead">{lead} Session A: {esc(label_a)}; session B: {esc(label_b)}.</p>']
     if cmp.caveat:
         parts.append(f'<p class="warn">{esc(cmp.caveat.capitalize())}.</p>')
     if cmp.rows:
         rows = []
         for r in cmp.rows:
-            d = r.metric.decimals
+            m = r.metric
             pct = r.delta_pct
-            rows.append([esc(f"{r.metric.label} ({r.metric.unit})"), esc(f"{r.a:.{d}f}"),
-                         esc(f"{r.b:.{d}f}"), esc(signed(r.delta, d)),
+            rows.append([esc(_metric_head(m)), esc(m.fmt(r.a)), esc(m.fmt(r.b)),
+                         esc(signed(m.shown(r.b) - m.shown(r.a), m.decimals)),
                          esc(signed(pct, 1) + " %") if pct is not None else "—"])
         parts.append(table(["metric", "A", "B", "B − A", "change"], rows))
     return "".join(parts)

@@ -25,7 +25,7 @@ DEFAULT_PATH = Path(__file__).with_name("catalogue.toml")
 SEVERITIES = ("info", "watch", "flag")
 """Severities, mildest first."""
 DIRECTIONS = ("above", "below")
-PLACEHOLDERS = {"value", "threshold", "unit", "severity", "label", "side"}
+PLACEHOLDERS = {"value", "threshold", "unit", "severity", "label", "side", "detail"}
 SETTINGS_DEFAULTS = {"min_running_steps": 30, "window_min_span_s": 120.0, "window_min_steps": 20}
 
 
@@ -255,8 +255,8 @@ def _catalogue_check(src: _Source, where: tuple[str, ...], metric: str, raw: Any
     except ValueError as e:
         raise src.error(where + ("message",), f"bad message template: {e}") from None
     unknown = fields - PLACEHOLDERS
-    if unknown or ("side" in fields and not MEASURES[metric].has_side):
-        bad = sorted(unknown) or ["side"]
+    if unknown or (fields & {"side", "detail"} and not MEASURES[metric].has_side):
+        bad = sorted(unknown) or sorted(fields & {"side", "detail"})
         raise src.error(where + ("message",), f"message placeholder {{{bad[0]}}} is not "
                                               f"available for {metric}")
     thresholds = {}

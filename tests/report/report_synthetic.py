@@ -12,6 +12,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from formlab.summary import drift_windows
+
 CADENCE_SPM = 172.0
 CONTACT_LEFT_MS = 250.0
 CONTACT_RIGHT_MS = 240.0
@@ -119,7 +121,7 @@ def make_session(duration_s: float = 600.0, sample_rate_hz: float = 100.0, *, gy
         t_s=t_s, sample_rate_hz=sample_rate_hz,
         gaps=[SimpleNamespace(start_s=200.0, end_s=200.5, missing_samples=50)], warnings=[])
     calibration = SimpleNamespace(standing_found=True, mount="x up, y left, z back", notes=[])
-    windows = pd.DataFrame({"start_s": [start_s], "end_s": [end_s], "steps": [len(v)]})
+    windows = drift_windows(steps)
     bouts = pd.DataFrame({"start_s": [start_s], "end_s": [end_s], "activity": ["running"]})
     return SimpleNamespace(recording=recording, calibration=calibration, body=None,
                            angles=angles, bouts=bouts, steps=steps, windows=windows,

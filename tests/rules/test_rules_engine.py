@@ -160,7 +160,7 @@ def test_bad_incline_metadata_is_not_evaluated_with_reason():
     assert [f["rule"] for f in evaluate(a, load_catalogue())] == []
     missing = unevaluated(a, load_catalogue())
     assert missing == [{"rule": "downhill", "metric": "incline_pct", "partial": False,
-                        "reason": "incline_pct: metadata incline_pct 'steep' is not a number"}]
+                        "reason": "metadata incline_pct 'steep' is not a number"}]
 
 
 def test_null_metrics_give_no_finding_and_are_listed():
@@ -180,13 +180,12 @@ def test_null_metrics_give_no_finding_and_are_listed():
         ("high_bounce", "vertical_ratio_pct"),
         ("fatigue_fade", "pelvic_tilt_deg_change"), ("downhill", "incline_pct")}
     assert missing[("anterior_pelvic_tilt", "pelvic_tilt_deg")] == (
-        "pelvic_tilt_deg: metrics.pelvic_tilt_deg.mean is null in the summary "
-        "(needs a gyroscope and a standing moment)")
+        "pelvic tilt (anterior, vs standing) needs a gyroscope and a moment of standing still")
     partial = {(m["rule"], m["metric"]) for m in unevaluated(a, load_catalogue()) if m["partial"]}
     assert partial == {("overstriding", "braking_mps"), ("high_bounce", "vertical_ratio_pct"),
                        ("fatigue_fade", "pelvic_tilt_deg_change")}
     assert missing[("overstriding", "braking_mps")].startswith(
-        "check braking_mps skipped (the rule's other checks ran)")
+        "skipped, the rule's other checks ran: braking (speed lost per step) needs a gyroscope")
     assert "treadmill speed" in missing[("high_bounce", "vertical_ratio_pct")]
 
 
@@ -203,7 +202,11 @@ def test_too_few_steps_evaluates_nothing():
     assert evaluate(a, load_catalogue()) == []
     missing = unevaluated(a, load_catalogue())
     assert len(missing) == len(load_catalogue().rules)
-    assert all(m["reason"] == "only 12 valid running steps (the rules need 30)" for m in missing)
+    assert all(m["reason"] == "12 running steps, they need 30" for m in missing)
+    from formlab.rules import checks_status, status_lines
+    s["rules_status"] = checks_status(a, load_catalogue())
+    assert status_lines(s) == ["9 of 9 guidance checks could not run: 12 running steps, they "
+                               "need 30."]
 
 
 def test_switched_off_rule_is_listed(tmp_path):
@@ -229,7 +232,7 @@ def test_findings_most_severe_first_and_input_untouched():
 
 def test_rules_summary_keys():
     out = rules_summary(HandBuilt(summary(cadence_spm=150.0)), load_catalogue())
-    assert set(out) == {"findings", "rules_not_evaluated", "rules_notes"}
+    assert set(out) == {"findings", "rules_status", "rules_not_evaluated", "rules_notes"}
     assert [f["rule"] for f in out["findings"]] == ["low_cadence"]
     assert "not a medical diagnosis" in out["rules_notes"]["not_a_diagnosis"]
     assert len(out["rules_notes"]["red_flags"]["sources"]) == 4
@@ -260,10 +263,9 @@ def test_reason_quotes_the_analysis_note_when_one_explains_the_null():
     missing = {(m["rule"], m["metric"]): m["reason"]
                for m in unevaluated(HandBuilt(s, windows=windows()), load_catalogue())}
     assert missing[("trunk_rotation", "pelvic_rotation_range_deg")] == (
-        "pelvic_rotation_range_deg: metrics.pelvic_rotation_deg.range is null in the summary: "
-        "no gyroscope: pelvic angles cannot be measured")
+        "pelvic rotation range was not measured: no gyroscope: pelvic angles cannot be measured")
     assert missing[("high_bounce", "vertical_ratio_pct")].endswith(
-        "is null in the summary: treadmill speed unknown (metadata treadmill_speed_mps or "
+        "was not measured: treadmill speed unknown (metadata treadmill_speed_mps or "
         "--speed): step length and vertical ratio are null")
 
 
