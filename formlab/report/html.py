@@ -16,6 +16,7 @@ from formlab.report.compare import compare
 from formlab.report.fatigue import fatigue
 from formlab.report.page import esc, not_measurable, page, section
 from formlab.report.quality import athlete_of, quality
+from formlab.rules import status_lines
 from formlab.report.sections import (comparison_html, fatigue_html, findings_html,
                                      quality_html, tiles_html)
 from formlab.treadmill import session_stages
@@ -92,8 +93,10 @@ def session_html(analysis, findings: list[dict], prefix: str, heading: str | Non
                          quality_html(q, analysis.recording.metadata or {})))
     parts.append(section(f"{prefix}-glance", "At a glance",
                          tiles_html(tiles(analysis.summary)),
-                         "Median of all valid running steps."))
-    parts.append(section(f"{prefix}-findings", "What to work on", findings_html(findings, (analysis.summary or {}).get("rules_notes"))))
+                         "Median of all valid running steps; where a metric has sides, the "
+                         "mean of the two side medians, with both sides beside it."))
+    parts.append(section(f"{prefix}-findings", "What to work on", findings_html(findings, (analysis.summary or {}).get("rules_notes"),
+                                       status_lines(analysis.summary or {}))))
     stages = session_stages(analysis)
     parts.append(section(f"{prefix}-run", "Over the run", _over_the_run(analysis, stages, prefix),
                          "Each dot is one step (thinned out on long runs; the statistics use "

@@ -24,19 +24,6 @@ STANDING_NOTE = (
     "running, makes you change the way you run, or comes with swelling, numbness or pain at "
     "rest.")
 
-UNIT_SUFFIXES = (("_spm", "spm"), ("_ms", "ms"), ("_cm", "cm"), ("_mps", "m/s"), ("_deg", "°"),
-                 ("_pct", "%"), ("_g", "g"), ("_m", "m"), ("_s", "s"))
-UNIT_WORDS = {"deg": "°", "mps": "m/s", "pct": "%"}
-
-
-def unit_of(metric: str) -> str:
-    """Unit of a metric from its name's unit suffix ('' when it has none)."""
-    for suffix, unit in UNIT_SUFFIXES:
-        if metric.endswith(suffix):
-            return unit
-    return ""
-
-
 def _num(value, decimals: int = 2) -> str:
     try:
         v = float(value)
@@ -56,7 +43,8 @@ def tiles_html(tiles: list[Tile]) -> str:
     parts = []
     for t in tiles:
         if t.value is None:
-            parts.append(f'<div class="tile na"><div class="name">{esc(t.title)}</div>'
+            parts.append(f'<div class="tile na" data-metric="{esc(t.key)}">'
+                         f'<div class="name">{esc(t.title)}</div>'
                          '<div class="value">not measurable from this recording</div>'
                          f'<div class="detail">{esc(t.why)}</div></div>')
             continue
@@ -64,7 +52,7 @@ def tiles_html(tiles: list[Tile]) -> str:
         band = (f'<div class="band"><span class="dot" style="background:{colour}"></span>'
                 f"population band: {esc(t.band_note)}</div>" if t.band else "")
         parts.append(
-            f'<div class="tile" style="border-left-color:{colour}">'
+            f'<div class="tile" data-metric="{esc(t.key)}" style="border-left-color:{colour}">'
             f'<div class="name">{esc(t.title)}</div>'
             f'<div class="value{" long" if len(t.value) > 8 else ""}">{esc(t.value)}'
             f'<span class="unit">{esc(t.unit)}</span></div>'
@@ -124,22 +112,27 @@ def standing_note_html(rules_notes: dict | None) -> str:
             + f"<p>{esc(BANDS_NOTE)}</p>{cited}</div>")
 
 
-def findings_html(findings: list[dict], rules_notes: dict | None = None) -> str:
+def findings_html(findings: list[dict], rules_notes: dict | None = None,
+                  status: list[str] | None = None) -> str:
+    """The guidance checks' status first (which could not run and why; "nothing flagged" only
+    with what was checked), then one card per finding."""
+    lead = "".join(f'<p class="status">{esc(line)}</p>' for line in status or [])
     if not findings:
-        body = ('<p>No guidance rule flagged anything in this session. The numbers above are '
-                "still worth a look against the runner's own history.</p>")
+        body = lead or ('<p class="status">The guidance checks did not run on this session.</p>')
     else:
         cards = []
         for f in findings:
             sev = str(f.get("severity", "info"))
             colour = SEVERITY_COLOURS.get(sev.lower(), "#7f8c8d")
-            metric = str(f.get("metric", ""))
-            unit = UNIT_WORDS.get(f.get("unit"), f.get("unit")) or unit_of(metric)
+            label = str(f.get("label") or f.get("metric", ""))
+            unit = str(f.get("unit") or "")
             measured = ""
             if f.get("value") is not None:
-                measured = f"Measured {esc(metric)} = {_num(f.get('value'))} {esc(unit)}"
+                value = f.get("value_text") or f"{_num(f.get('value'))} {unit}"
+                measured = f"Measured: {esc(label)} {esc(value)}"
                 if f.get("threshold") is not None:
-                    measured += f"; threshold {_num(f.get('threshold'))} {esc(unit)}"
+                    threshold = f.get("threshold_text") or f"{_num(f.get('threshold'))} {unit}"
+                    measured += f"; the {esc(sev)} level starts at {esc(threshold)}"
                     if f.get("threshold_source"):
                         measured += f" ({esc(f['threshold_source'])})"
             measured += esc(_span_text(f.get("span_s")))
@@ -156,7 +149,7 @@ def findings_html(findings: list[dict], rules_notes: dict | None = None) -> str:
                 f'<span class="msg">{esc(f.get("title") or f.get("rule", ""))}</span>'
                 f'<p>{esc(f.get("message", ""))}</p>'
                 f'<div class="measured">{measured}</div>{advice_html}{sources_html}</div>')
-        body = "".join(cards)
+        body = lead + "".join(cards)
     return body + standing_note_html(rules_notes)
 
 

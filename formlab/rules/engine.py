@@ -238,6 +238,8 @@ def _finding(rule: Rule, hits: list[_Hit], inp: Inputs) -> dict:
         "value": top.value,
         "unit": top.measure.unit,
         "threshold": top.threshold.value,
+        "value_text": f"{top.measure.fmt(top.value)} {top.measure.unit}",
+        "threshold_text": f"{top.measure.fmt(top.threshold.value)} {top.measure.unit}",
         "direction": top.check.direction,
         "threshold_source": top.threshold.source,
         "span_s": [round(top.span_s[0], 2), round(top.span_s[1], 2)] if top.span_s else None,

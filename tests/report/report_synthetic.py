@@ -101,7 +101,8 @@ def make_session(duration_s: float = 600.0, sample_rate_hz: float = 100.0, *, gy
         "drift": {"window_s": 120,
                   "cadence_spm_per_10min": cadence_drift_spm_per_10min},
         "findings": [{
-            "rule": "pelvic_drop", "severity": "watch", "metric": "pelvic_drop_deg",
+            "rule": "pelvic_drop", "severity": "watch", "metric": "pelvic_drop_right_deg",
+            "label": "Pelvic drop, right stance", "unit": "degrees",
             "value": 6.0, "threshold": 5.0, "span_s": [start_s, end_s],
             "message": "Right-side pelvic drop is larger than typical",
             "advice": ["Add single-leg strength work for the hip abductors."],

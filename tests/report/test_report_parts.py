@@ -181,7 +181,9 @@ def test_panels_without_gyroscope_or_sides_say_not_measurable(tmp_path):
 def test_findings_show_value_threshold_advice_and_titles(tmp_path):
     html = write_report([make_session(300.0)], tmp_path / "r.html").read_text()
     assert "Right-side pelvic drop is larger than typical" in html
-    assert "Measured pelvic_drop_deg = 6.00 °; threshold 5.00 °" in html
+    assert ("Measured: Pelvic drop, right stance 6.00 degrees; the watch level starts at 5.00 "
+            "degrees") in html
+    assert "pelvic_drop_right_deg" not in html.split("<body>")[1].split("<script")[0]
     assert "single-leg strength work" in html
     assert ("<cite>Why You Experience Lower Back Pain When Running and What to Do About It"
             "</cite>, section “Work on Glutes and Hips”") in html
