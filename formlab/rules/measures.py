@@ -205,7 +205,9 @@ def _balance_offset(inp: Inputs) -> Reading:
         return Reading(None, _null_reason(inp, "ground_contact_balance_left_pct",
                                           SIDE_HINTS + NO_RUNNING))
     side = "left" if left_pct > 50 else "right" if left_pct < 50 else None
-    return Reading(abs(left_pct - 50.0), side=side)
+    balance = METRICS["ground_contact_balance_left_pct"]
+    detail = f"{balance.fmt(left_pct)} L / {balance.fmt(100.0 - balance.shown(left_pct))} R"
+    return Reading(abs(left_pct - 50.0), side=side, detail=detail)
 
 
 def _balance_left_pct_windows(inp: Inputs) -> pd.Series | None:
@@ -247,17 +249,18 @@ def _impact_asymmetry(inp: Inputs) -> Reading:
     side = None
     if left is not None and right is not None and left != right:
         side = "left" if left > right else "right"
-    return Reading(value, side=side, detail=_impact_sides_text(left, right))
+    return Reading(value, side=side, detail=_impact_sides_text(left, right, value))
 
 
-def _impact_sides_text(left: float | None, right: float | None) -> str:
-    """"impact 2.99 g against 2.27 g on the left, 32 % more" (the harder side first)."""
+def _impact_sides_text(left: float | None, right: float | None, asymmetry_pct: float) -> str:
+    """"impact 2.99 g against 2.27 g on the left, 27.4 % more" (the harder side first; the
+    percentage is the impact asymmetry: the difference over the mean of the two sides)."""
     if left is None or right is None:
         return ""
     g, pct = METRICS["impact_g"], METRICS["impact_asymmetry_pct"]
     hi, lo, other = (left, right, "right") if left >= right else (right, left, "left")
-    more = "" if lo <= 0 else f", {pct.with_unit(100.0 * (hi - lo) / lo)} more"
-    return f"impact {g.with_unit(hi)} against {g.with_unit(lo)} on the {other}{more}"
+    return (f"impact {g.with_unit(hi)} against {g.with_unit(lo)} on the {other}, "
+            f"{pct.with_unit(asymmetry_pct)} more")
 
 
 def _impact_change_text(inp: Inputs) -> tuple[str | None, str]:
