@@ -179,3 +179,26 @@ def test_rules_command_one_rule_and_overrides(tmp_path):
     assert "watch > 8 deg" in out and "watch: coach override (" in out
     assert "Gluteal Muscles (Gluteus Maximus, Medius, Minimus)" in out
     assert _run(["no_such_rule"])[0] == 2
+
+
+def test_docs_rules_table_gives_every_level_with_its_source():
+    """docs/rules.md's table: a row per rule and measurement; every catalogue level is in its
+    rule's rows, and no row has a watch or flag level without a source."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in text.splitlines() if line.startswith("| ") and not line.startswith("| rule")]
+    by_rule: dict[str, list[list[str]]] = {}
+    for row in rows:
+        assert len(row) == 5, row
+        by_rule.setdefault(row[0], []).append(row)
+    assert set(by_rule) == {r.id for r in CAT.rules}
+    for rule in CAT.rules:
+        cells = " ".join(row[2] for row in by_rule[rule.id]).replace("−", "-")
+        for check in rule.checks:
+            for severity, t in check.thresholds.items():
+                assert f"{t.value:g}" in cells, (rule.id, check.metric, severity, t.value)
+        for row in by_rule[rule.id]:
+            if "watch" in row[2] or "flag" in row[2]:
+                assert row[3] and "no published" not in row[3] and row[4] != "—", row
