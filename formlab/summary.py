@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from formlab.registry import METRICS
+from formlab.registry import METRICS, metric
 
 SUMMARY_FORMAT = "formlab-summary/1"
 DRIFT_WINDOW_S = 120.0
@@ -271,6 +271,25 @@ def summary_metrics(m: dict, step_length_m: float | None = None) -> dict:
 
 def _kept(key: str, value: float | None) -> float | None:
     return _round(value, METRICS[key].stored_decimals)
+
+
+STEP_TIME_DECIMALS = 4
+"""Decimals of STEPS.csv times (t_ic_s, t_fc_s, step_time_s): 0.1 ms."""
+
+
+def steps_table(steps: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """STEPS.csv: ``columns`` of the steps table, each metric column at the decimals SUMMARY.json
+    keeps for that metric (the registry's), times at :data:`STEP_TIME_DECIMALS`."""
+    out = steps[columns].copy()
+    for column in columns:
+        if out[column].dtype.kind != "f":
+            continue
+        try:
+            decimals = metric(column).stored_decimals
+        except KeyError:
+            decimals = STEP_TIME_DECIMALS
+        out[column] = out[column].round(decimals)
+    return out
 
 
 def summarize(recording, calibration, bouts: pd.DataFrame, steps: pd.DataFrame, windows: pd.DataFrame,
