@@ -59,6 +59,19 @@ def _base_layout(fig: go.Figure, height: int) -> None:
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
 
 
+def axis_range(values: np.ndarray, min_span: float, decimals: int) -> tuple[float, float]:
+    """A y-axis around the 1st-99th percentile of ``values`` with a 10 % margin, never spanning
+    less than the registry's ``min_span`` (a steady runner's 2 spm of scatter is not drawn as a
+    wall-to-wall swing)."""
+    lo, hi = np.nanpercentile(values, [1, 99])
+    pad = 0.1 * (hi - lo) + 10 ** -decimals
+    lo, hi = lo - pad, hi + pad
+    if hi - lo < min_span:
+        centre = 0.5 * (lo + hi)
+        lo, hi = centre - 0.5 * min_span, centre + 0.5 * min_span
+    return float(lo), float(hi)
+
+
 def timeline_figure(analysis, stages: list[SpeedStage]) -> go.Figure | None:
     """Each measured per-step metric over the run: side-coloured step points, a rolling median,
     population bands where they exist, speed stages shaded. One row (one y-axis) per unit."""
@@ -105,10 +118,10 @@ def timeline_figure(analysis, stages: list[SpeedStage]) -> go.Figure | None:
         ), row=row, col=1)
         shown_legend.add("median")
         fig.update_yaxes(title_text=metric.unit, row=row, col=1)
+        lo, hi = axis_range(values, metric.definition.min_axis_span, metric.decimals)
+        fig.update_yaxes(range=[lo, hi], row=row, col=1)
         if metric.band_metric and finite.any():
-            lo, hi = np.nanpercentile(values, [1, 99])
-            pad = 0.1 * (hi - lo) + 10 ** -metric.decimals
-            for y0, y1, colour in band_ranges(metric.band_metric, lo - pad, hi + pad):
+            for y0, y1, colour in band_ranges(metric.band_metric, lo, hi):
                 shapes.append(_rect(row, True, 0, 1, False, y0, y1, BAND_COLOURS_HEX[colour],
                                     0.10))
     for i, stage in enumerate(stages):

@@ -238,3 +238,16 @@ def test_recording_without_running_has_no_plots_only_reasons(tmp_path):
     assert 'class="plotly-graph-div"' not in html
     assert "Metrics over the run: not measurable from this recording" in html
     assert "No fatigue comparison:</strong> no running steps were found" in html
+
+
+def test_plot_axes_never_span_less_than_the_registry_minimum():
+    from formlab.registry import METRICS
+    from formlab.report.figures import axis_range
+
+    steady = np.full(500, 172.0) + np.random.default_rng(1).normal(0, 0.5, 500)
+    lo, hi = axis_range(steady, METRICS["cadence_spm"].min_axis_span, 0)
+    assert hi - lo == pytest.approx(METRICS["cadence_spm"].min_axis_span)
+    assert lo < 172.0 < hi
+    wide = np.linspace(150.0, 190.0, 500)
+    lo, hi = axis_range(wide, METRICS["cadence_spm"].min_axis_span, 0)
+    assert lo < 151.0 and hi > 189.0
