@@ -48,13 +48,18 @@ def _thresholds(check: Check, sep: str = "  ") -> Text:
     return text
 
 
+def _metric_name(metric: str) -> str:
+    """The metric's label, with the key a coach's file uses for it."""
+    return f"{MEASURES[metric].label}\n({metric})"
+
+
 def _basis_label(basis: str) -> str:
     """Short kind of threshold for the overview (the full text is in ``formlab rules ID``)."""
     if "population percentile" in basis:
         return "population band"
-    if "research" in basis:
-        return "research-informed default"
-    return "formlab default" if "formlab default" in basis else basis
+    if basis.startswith("no published threshold") or "no published threshold" in basis:
+        return "information only: no published threshold"
+    return "published figure" if "force-plate" in basis else basis
 
 
 def _overview(catalogue: Catalogue) -> Table:
@@ -72,7 +77,7 @@ def _overview(catalogue: Catalogue) -> Table:
                 name = Text(rule.id) + (Text(" (off)", style="dim") if not rule.enabled else Text())
             thresholds = _thresholds(check, "\n")
             thresholds.append(f"\n({_basis_label(check.basis)})", style="dim")
-            table.add_row(name, check.metric, thresholds, sources if i == 0 else "",
+            table.add_row(name, _metric_name(check.metric), thresholds, sources if i == 0 else "",
                           end_section=i == len(rule.checks) - 1)
     return table
 
@@ -87,7 +92,7 @@ def _detail(rule: Rule, console: Console) -> None:
     table.add_column("message")
     for c in rule.checks:
         sources = "\n".join(f"{s}: {t.source}" for s, t in c.thresholds.items())
-        table.add_row(c.metric, _thresholds(c), sources, c.message)
+        table.add_row(_metric_name(c.metric), _thresholds(c), sources, c.message)
     console.print(table)
     console.print("Advice:")
     for a in rule.advice:
