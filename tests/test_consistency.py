@@ -136,3 +136,23 @@ def test_html_report_dom_shows_the_same_numbers(session, tmp_path):
         head = f"{m.label} ({m.unit})" if m.unit else m.label
         if head in by_label:
             assert by_label[head][1] == shown(a, key) == by_label[head][2], (key, by_label[head])
+
+
+def test_every_output_says_first_that_the_checks_could_not_run(tmp_path):
+    """The real sacral clip holds 12 running steps: terminal, report and dashboard say so before
+    anything else about findings, and none says nothing was flagged."""
+    a = analyze(SESSIONS["shimmer_sacrum"]())
+    said = "9 of 9 guidance checks could not run: 12 running steps, they need 30."
+    console = Console(file=io.StringIO(), record=True, width=250)
+    print_summary(a, console=console)
+    terminal = console.export_text()
+    assert said in terminal and "Findings" not in terminal
+    html = write_report([a], tmp_path / "clip.html").read_text(encoding="utf-8")
+    findings = html.split('id="s1-findings"')[1].split("</section>")[0]
+    assert findings.index(said) < findings.index("not a medical diagnosis")
+    live = Console(file=io.StringIO(), record=True, width=250)
+    from formlab.rules import status_lines
+    live.print(render(DashboardState(status=status_lines(a.summary))))
+    assert said in live.export_text()
+    for text in (terminal, findings, live.export_text()):
+        assert "nothing flagged" not in text.lower() and "no guidance rule flagged" not in text.lower()

@@ -350,7 +350,7 @@ def status_lines(summary: dict, catalogue: Catalogue | None = None) -> list[str]
     if not (summary.get("findings") or []) and status["ran"]:
         checked = ", ".join(titles.get(r, r).lower() for r in status["ran"])
         lines.append(f"Nothing flagged: all {total} guidance checks ran ({checked})." if not failed
-                     else f"Nothing flagged by the {len(status['ran'])} checks that ran "
+                     else f"No finding from the {len(status['ran'])} checks that could run "
                           f"({checked}).")
     if status.get("switched_off"):
         lines.append(f"Switched off: {', '.join(titles.get(r, r).lower() for r in status['switched_off'])}.")

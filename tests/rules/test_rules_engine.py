@@ -300,3 +300,21 @@ def test_drift_is_not_judged_across_a_speed_change():
     w = windows(cadence_spm=[172, 172, 168, 166, 164])
     f = only(evaluate(HandBuilt(summary(), st, w), coach()), "fatigue_fade")
     assert (f["metric"], f["value"], f["span_s"]) == ("cadence_spm_change", -8.0, [490.0, 610.0])
+
+
+def test_nothing_flagged_only_when_every_check_ran():
+    from formlab.rules import checks_status, status_lines
+
+    cat = load_catalogue()
+    everything = HandBuilt(summary(), steps(), windows(), Rec({"incline_pct": "0"}))
+    s = everything.summary | {"rules_status": checks_status(everything, cat), "findings": []}
+    assert status_lines(s, cat) == [
+        "Nothing flagged: all 9 guidance checks ran (" + ", ".join(
+            r.title.lower() for r in cat.rules) + ")."]
+    no_incline = HandBuilt(summary(), steps(), windows())
+    s = no_incline.summary | {"rules_status": checks_status(no_incline, cat), "findings": []}
+    lines = status_lines(s, cat)
+    assert lines[0].startswith("1 of 9 guidance checks could not run: the recording metadata "
+                               "gives no treadmill incline")
+    assert lines[1].startswith("No finding from the 8 checks that could run (")
+    assert not any("Nothing flagged" in line for line in lines)
