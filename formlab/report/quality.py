@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formlab.registry import METRICS, clock
+from formlab.rules import load_catalogue
 from formlab.treadmill import running_span_s
 from formlab.report.step_metrics import has_sides
 
@@ -49,8 +50,12 @@ def _is_missing(value) -> bool:
 
 
 def _rule_text(item) -> str:
+    """A check that could not run, by its rule's title (the id when the catalogue has no such
+    rule), and why."""
     if isinstance(item, dict):
-        name = item.get("rule", "rule")
+        rule_id = item.get("rule", "rule")
+        titles = {r.id: r.title for r in load_catalogue().rules}
+        name = titles.get(rule_id, rule_id)
         reason = item.get("reason", "")
         return f"{name}: {reason}" if reason else str(name)
     return str(item)
