@@ -52,7 +52,8 @@ def tiles_html(tiles: list[Tile]) -> str:
         band = (f'<div class="band"><span class="dot" style="background:{colour}"></span>'
                 f"population band: {esc(t.band_note)}</div>" if t.band else "")
         parts.append(
-            f'<div class="tile" data-metric="{esc(t.key)}" style="border-left-color:{colour}">'
+            f'<div class="tile" data-metric="{esc(t.key)}" title="{esc(t.how)}" '
+            f'style="border-left-color:{colour}">'
             f'<div class="name">{esc(t.title)}</div>'
             f'<div class="value{" long" if len(t.value) > 8 else ""}">{esc(t.value)}'
             f'<span class="unit">{esc(t.unit)}</span></div>'

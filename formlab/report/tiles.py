@@ -20,6 +20,7 @@ class Tile:
     band: str | None = None     # population band colour
     band_note: str = ""
     why: str = ""               # what the metric needs, shown when it is not measurable
+    how: str = ""               # how the number is estimated (the registry's words), on hover
 
 
 def balance_text(left_pct: float | None) -> str | None:
@@ -70,7 +71,7 @@ def _tile(metrics: dict, key: str) -> Tile:
     colour = band_colour(key, value)
     return Tile(key, m.label, shown, "" if key == "ground_contact_balance_left_pct" else m.unit,
                 detail, colour, f"{colour}: {BAND_MEANING[colour]}" if colour else "",
-                "" if shown is not None else f"needs {m.needs}")
+                "" if shown is not None else f"needs {m.needs}", m.estimator)
 
 
 TILE_KEYS = ("cadence_spm", "ground_contact_ms", "ground_contact_balance_left_pct",
