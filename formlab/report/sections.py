@@ -163,7 +163,7 @@ def fatigue_html(result: Fatigue | str) -> str:
     for r in result.rows:
         m = r.metric
         rows.append([esc(_metric_head(m)), esc(m.fmt(r.first)), esc(m.fmt(r.last)),
-                     esc(signed(m.shown(r.last) - m.shown(r.first), m.decimals))])
+                     esc(_difference(m, r.change))])
     lead = (f"<p class=\"lead\">Form drift: the first drift window ({esc(clock(f0[0]))}–"
             f"{esc(clock(f0[1]))}) against the last ({esc(clock(f1[0]))}–{esc(clock(f1[1]))}), "
             "each window's numbers as in the summary (per-side metrics: the mean of the two "
@@ -171,6 +171,14 @@ def fatigue_html(result: Fatigue | str) -> str:
     warn = ('<p class="warn">The treadmill speed differed between the two windows: part of '
             "the change is pace, not fatigue.</p>" if result.speed_changed else "")
     return lead + warn + table(["metric", "first", "last", "change"], rows)
+
+
+def _difference(m, value: float) -> str:
+    """A change of metric ``m`` as every output shows it (SUMMARY.json ``drift.change``, the
+    rules): the difference of the unrounded values at the display decimals, with its sign;
+    percentages change by points."""
+    text = signed(m.shown(value), m.decimals)
+    return f"{text} {m.difference_unit}" if m.unit == "%" else text
 
 
 def _metric_head(m) -> str:
@@ -217,7 +225,7 @@ def comparison_html(cmp: Comparison, label_a: str, label_b: str) -> str:
             m = r.metric
             pct = r.delta_pct
             rows.append([esc(_metric_head(m)), esc(m.fmt(r.a)), esc(m.fmt(r.b)),
-                         esc(signed(m.shown(r.b) - m.shown(r.a), m.decimals)),
+                         esc(_difference(m, r.delta)),
                          esc(signed(pct, 1) + " %") if pct is not None else "—"])
         parts.append(table(["metric", "A", "B", "B − A", "change"], rows))
     return "".join(parts)

@@ -251,3 +251,17 @@ def test_plot_axes_never_span_less_than_the_registry_minimum():
     wide = np.linspace(150.0, 190.0, 500)
     lo, hi = axis_range(wide, METRICS["cadence_spm"].min_axis_span, 0)
     assert lo < 151.0 and hi > 189.0
+
+
+def test_fatigue_change_is_the_summary_drift_change_and_percentages_change_by_points():
+    from formlab.registry import METRICS
+    from formlab.report.sections import _difference, fatigue_html
+    from formlab.summary import form_drift
+
+    s = make_session(1230.0, cadence_drift_spm_per_10min=2.0)
+    drift = form_drift(s.windows)
+    html = fatigue_html(fatigue(s))
+    cadence = METRICS["cadence_spm"]
+    assert f"<td class=num>{_difference(cadence, drift['change']['cadence_spm'])}</td>" in html
+    assert _difference(METRICS["impact_asymmetry_pct"], 11.04) == "+11.0 points"
+    assert _difference(METRICS["pelvic_tilt_deg"], 8.36 - 6.14) == "+2.2"
