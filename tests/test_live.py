@@ -92,3 +92,31 @@ def test_a_long_standing_start_still_gets_calibrated(tmp_path):
     state = analyzer.update()
     assert analyzer.calibration is not None
     assert state.metrics["cadence_spm"] == pytest.approx(170, abs=1.5)
+
+
+def test_form_drift_on_the_dashboard_is_the_summary_definition():
+    """Steps arriving refresh by refresh (each window's steps, the newest 3 s left for later)
+    give the same form drift as the whole run analysed at once."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "report"))
+    from report_synthetic import make_session
+
+    from formlab.live import drift_text
+    from formlab.summary import drift_windows, form_drift
+
+    steps = make_session(600.0, cadence_drift_spm_per_10min=4.0).steps
+    steps = steps[steps["valid"]].reset_index(drop=True)
+    analyzer = LiveAnalyzer(RollingBuffer())
+    drift = None
+    for now_s in np.arange(60.0, 600.0, 2.0):
+        window = steps[(steps["t_ic_s"] >= now_s - 60.0) & (steps["t_ic_s"] <= now_s)]
+        drift = analyzer.remember(window, now_s - 3.0)
+        if now_s < 250.0:
+            assert drift is None  # fewer than two 2-minute windows of running so far
+    whole = form_drift(drift_windows(steps[steps["t_ic_s"] < 597.0]))
+    assert drift["change"] == whole["change"]
+    assert drift["change"]["cadence_spm"] > 2.0
+    assert drift_text(drift).startswith("Cadence +")
+    assert "two drift windows of 2 minutes" in drift_text(None)
