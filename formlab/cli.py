@@ -159,10 +159,12 @@ def _run_analyze(args: argparse.Namespace) -> int:
         Path(args.json).write_text(json.dumps(analysis.summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     if args.steps:
         from formlab.metrics import STEPS_COLUMNS
+        from formlab.summary import steps_table
 
-        analysis.steps[STEPS_COLUMNS].to_csv(args.steps, index=False, float_format="%.4f")
+        steps_table(analysis.steps, STEPS_COLUMNS).to_csv(args.steps, index=False)
     if not args.quiet:
-        print_summary(analysis, written=[p for p in (args.json, args.steps, args.html) if p])
+        print_summary(analysis, written=[p for p in (args.json, args.steps, args.html) if p],
+                      report=args.html)
     return 0
 
 

@@ -7,7 +7,8 @@ offline pipeline (:func:`formlab.analysis.analyze`): there is no second implemen
 metric. The calibration (mount, standing posture, gyro bias) is learned once, as soon as the
 buffer holds a standing moment and some running, and reused for every window, so posture-relative
 tilt stays available mid-run. Tiles show medians over the last ``METRICS_WINDOW_S`` seconds;
-alerts are the rules layer's findings on the last minute. When the run ends, the whole recording
+alerts are the rules layer's findings on the last minute; the run's settled steps are kept, so the
+dashboard shows the form drift of the run so far (formlab's one fatigue definition). When the run ends, the whole recording
 is analysed offline and the HTML report written.
 """
 
@@ -20,23 +21,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from formlab.analysis import analyze
 from formlab.ble.stream import SampleBlock
 from formlab.calibration import Calibration, calibrate
-from formlab.metrics import METRICS, band_of
+from formlab.registry import METRICS, band_of, clock, headline
+from formlab.rules import status_lines
 from formlab.recording import Recording, read_recording
 from formlab.segmentation import segment
-from formlab.summary import side_medians
+from formlab.summary import DRIFT_WINDOW_S, drift_windows, form_drift, side_medians, summary_metrics
+from formlab.summary_view import metric_cells
 
 METRICS_WINDOW_S = 30.0
+SETTLE_S = 3.0
+"""Steps closer than this to the newest sample may still change (their next contact is not in);
+the run's history takes them at a later refresh."""
 RULES_WINDOW_S = 60.0
 CALIBRATION_MIN_S = 20.0
 _STYLE = {"purple": "magenta", "blue": "blue", "green": "green", "orange": "dark_orange", "red": "red"}
+LIVE_ROWS = ("cadence_spm", "ground_contact_ms", "ground_contact_balance_left_pct",
+             "vertical_oscillation_cm", "impact_g", "braking_mps", "pelvic_tilt_deg",
+             "pelvic_drop_deg")
+"""The dashboard's metrics (labels, units, decimals and headlines: the registry)."""
 
 
 class RollingBuffer:
@@ -99,6 +111,8 @@ class DashboardState:
     elapsed_s: float = 0.0
     metrics: dict = field(default_factory=dict)
     alerts: list[dict] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)  # which guidance checks ran (rules.status_lines)
+    drift: dict | None = None  # form drift of the run so far (summary.form_drift)
     steps_in_window: int = 0
     calibration: str = "waiting for a standing moment and some running"
     samples_received: int = 0
@@ -115,6 +129,22 @@ class LiveAnalyzer:
         self.buffer = buffer
         self.speed_mps = speed_mps
         self.calibration: Calibration | None = None
+        self.history: pd.DataFrame | None = None  # every settled running step seen so far
+
+    def remember(self, steps: pd.DataFrame, settled_until_s: float) -> dict | None:
+        """Add the running steps of a window that started before ``settled_until_s`` (later
+        ones may still change with the next samples) to the run's history, once each; returns
+        the run's form drift so far (:func:`formlab.summary.form_drift`: last drift window minus
+        the first, as the report and the rules define it), or None before two windows exist."""
+        last_s = -np.inf if self.history is None else float(self.history["t_ic_s"].max())
+        new = steps[(steps["t_ic_s"] > last_s + 1e-6) & (steps["t_ic_s"] < settled_until_s)]
+        if len(new):
+            self.history = new.copy() if self.history is None else \
+                pd.concat([self.history, new], ignore_index=True)
+        if self.history is None:
+            return None
+        windows = drift_windows(self.history)
+        return form_drift(windows) if len(windows) >= 2 else None
 
     def _calibrate(self, window: Recording | None) -> None:
         """From the first samples (standing start, then running); if the runner stood longer
@@ -147,9 +177,30 @@ class LiveAnalyzer:
         recent = analysis.running_steps
         recent = recent[recent["t_ic_s"] >= window.t_s[-1] - METRICS_WINDOW_S]
         state.steps_in_window = int(len(recent))
-        state.metrics = side_medians(recent) if len(recent) else {}
+        state.metrics = window_metrics(recent)
+        state.drift = self.remember(analysis.running_steps, float(window.t_s[-1]) - SETTLE_S)
         state.alerts = [f for f in analysis.summary.get("findings", []) if f["severity"] in ("watch", "flag")]
+        state.status = status_lines(analysis.summary)
         return state
+
+
+def window_metrics(steps) -> dict:
+    """The dashboard's numbers for the steps of its window: SUMMARY.json ``metrics`` from the one
+    estimator (:func:`formlab.summary.side_medians`), so they match every other output."""
+    return summary_metrics(side_medians(steps)) if len(steps) else {}
+
+
+def drift_text(drift: dict | None) -> str:
+    """The run's form drift in one line ("Cadence −3 spm · Ground contact time +5 ms · …")."""
+    if drift is None:
+        return f"shown once the run holds two drift windows of {DRIFT_WINDOW_S / 60:.0f} minutes"
+    parts = []
+    for key, change in drift["change"].items():
+        if change is not None:
+            m = METRICS[key]
+            unit = m.difference_unit if m.unit == "%" else m.unit
+            parts.append(f"{m.label} {m.fmt(change, sign=True)}{'' if unit == '°' else ' '}{unit}")
+    return " · ".join(parts) or "no metric measured in both windows"
 
 
 def render(state: DashboardState) -> Group:
@@ -159,37 +210,29 @@ def render(state: DashboardState) -> Group:
     for col in ("metric", "value", "left / right"):
         table.add_column(col)
 
-    def fmt(value, digits=1):
-        return "—" if value is None else f"{value:.{digits}f}"
-
-    def row(metric: str, value, unit: str, lr: str = "", digits: int = 1):
-        band = band_of(metric, value)
-        text = f"{fmt(value, digits)} {unit}"
+    for key in LIVE_ROWS:
+        label, value, sides = metric_cells(m, key)
+        band = band_of(key, headline(m, key))
         if band:
-            text = f"[{_STYLE[band.colour]}]{text}[/]"
-        table.add_row(METRICS[metric].label, text, lr)
-
-    row("cadence_spm", m.get("cadence_spm"), "spm", digits=0)
-    row("ground_contact_ms", m.get("contact_ms"), "ms", f"{fmt(m.get('contact_left_ms'), 0)} / {fmt(m.get('contact_right_ms'), 0)} ms", 0)
-    bal = m.get("ground_contact_balance_left_pct")
-    row("ground_contact_balance_left_pct", bal, "% L", "" if bal is None else f"{bal:.1f} L / {100 - bal:.1f} R")
-    row("vertical_oscillation_cm", m.get("vertical_oscillation_cm"), "cm")
-    row("impact_g", m.get("impact_g"), "g", f"{fmt(m.get('impact_left_g'), 2)} / {fmt(m.get('impact_right_g'), 2)} g", 2)
-    row("braking_mps", m.get("braking_mps"), "m/s", digits=2)
-    row("pelvic_tilt_deg", m.get("pelvic_tilt_deg"), "°")
-    row("pelvic_drop_deg", None, "", f"{fmt(m.get('pelvic_drop_left_deg'))} / {fmt(m.get('pelvic_drop_right_deg'))}°")
+            value = f"[{_STYLE[band.colour]}]{value}[/]"
+        table.add_row(label, value, sides)
 
     lost_pct = 100.0 * state.samples_lost / max(state.samples_received + state.samples_lost, 1)
     latency = "—" if state.latency_s is None else f"{state.latency_s:.1f} s"
     link = (f"received {state.samples_received} samples · lost {state.samples_lost} ({lost_pct:.2f} %) in "
             f"{state.gaps} gaps · last packet {latency} ago")
-    alerts = [f"[{'red' if a['severity'] == 'flag' else 'dark_orange'}]{a['severity']}[/] {a['message']}" for a in state.alerts]
-    minutes, seconds = divmod(int(state.elapsed_s), 60)
+    alerts = [escape(line) for line in state.status if not line.startswith("Nothing flagged")]
+    alerts += [f"[{'red' if a['severity'] == 'flag' else 'dark_orange'}]{a['severity']}[/] "
+               f"{escape(a['title'])}: {escape(a['message'])}" for a in state.alerts]
+    if not state.alerts:
+        alerts += [escape(line) for line in state.status if line.startswith("Nothing flagged")]
     return Group(
-        Panel(f"{minutes:02d}:{seconds:02d} · {state.calibration}", title="formlab live"),
+        Panel(f"{clock(state.elapsed_s)} · {state.calibration}", title="formlab live"),
         table,
+        Panel(drift_text(state.drift), title="form drift: the last drift window against the first"),
         Panel(link, title="link"),
-        Panel("\n".join(alerts) if alerts else "no form alerts", title="alerts (form feedback, never a diagnosis)"),
+        Panel("\n".join(alerts) if alerts else "waiting for enough running to run the guidance checks",
+              title="alerts (form feedback, never a diagnosis)"),
     )
 
 

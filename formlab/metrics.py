@@ -1,4 +1,4 @@
-"""Per-step running metrics, and the registry of metric definitions (unit, label, bands, source).
+"""Per-step running metrics (their labels, units and bands are in :mod:`formlab.registry`).
 
 Every step runs from its initial contact (IC) to the next IC of the same bout; a stride is two
 steps. Accelerations are rotated from the pelvis frame into a level frame with the pelvis angles
@@ -40,8 +40,6 @@ when a gyroscope exists (``docs/body-frame.md``), so that anterior tilt does not
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -56,68 +54,6 @@ STEPS_COLUMNS = [
 EXTRA_STEP_COLUMNS = ["bout", "activity", "flight", "loading_rate_gps", "pelvic_tilt_range_deg",
                       "pelvic_rotation_range_deg"]
 """More per-step columns in ``Analysis.steps`` (the analysis adds ``speed_mps``, the belt speed)."""
-
-
-@dataclass(frozen=True)
-class Band:
-    """One population band: values below ``upper`` (and at or above the previous band's)."""
-
-    upper: float
-    colour: str
-    label: str
-
-
-@dataclass(frozen=True)
-class MetricDef:
-    name: str
-    label: str
-    unit: str
-    bands: tuple[Band, ...] = ()
-    band_source: str = ""
-    symmetric_about: float | None = None  # bands apply to |value - centre| (balance)
-    digits: int = 1  # display precision; bands judge the value as displayed (Garmin's gauges do)
-
-
-_GARMIN = "Garmin running-dynamics colour gauges (population percentiles, not injury thresholds)"
-INF = float("inf")
-
-METRICS: dict[str, MetricDef] = {m.name: m for m in [
-    MetricDef("cadence_spm", "Cadence", "spm", (
-        Band(153, "red", "< 153"), Band(164, "orange", "153–163"), Band(174, "green", "164–173"),
-        Band(184, "blue", "174–183"), Band(INF, "purple", "> 183")), _GARMIN, digits=0),
-    MetricDef("ground_contact_ms", "Ground contact time", "ms", (
-        Band(218, "purple", "< 218"), Band(249, "blue", "218–248"), Band(278, "green", "249–277"),
-        Band(309, "orange", "278–308"), Band(INF, "red", "> 308")), _GARMIN, digits=0),
-    MetricDef("vertical_oscillation_cm", "Vertical oscillation", "cm", (
-        Band(6.8, "purple", "< 6.8"), Band(9.0, "blue", "6.8–8.9"), Band(11.0, "green", "9.0–10.9"),
-        Band(13.1, "orange", "11.0–13.0"), Band(INF, "red", "> 13.0")), _GARMIN + ", waist-pod column"),
-    MetricDef("vertical_ratio_pct", "Vertical ratio", "%", (
-        Band(6.5, "purple", "< 6.5"), Band(8.4, "blue", "6.5–8.3"), Band(10.1, "green", "8.4–10.0"),
-        Band(12.0, "orange", "10.1–11.9"), Band(INF, "red", "> 11.9")), _GARMIN + ", waist-pod column"),
-    MetricDef("ground_contact_balance_left_pct", "Contact-time balance (left)", "%", (
-        Band(0.75, "green", "49.3–50.7"), Band(2.25, "orange", "47.8–52.2"), Band(INF, "red", "beyond 47.8–52.2")),
-        _GARMIN, symmetric_about=50.0),
-    MetricDef("impact_g", "Impact", "g"),
-    MetricDef("impact_asymmetry_pct", "Impact asymmetry", "%"),
-    MetricDef("braking_mps", "Braking", "m/s"),
-    MetricDef("pelvic_tilt_deg", "Pelvic tilt (anterior, vs standing)", "°"),
-    MetricDef("pelvic_drop_deg", "Contralateral pelvic drop", "°", (), "Bramah et al. 2018: each extra degree raised the odds of injury by 80 %"),
-    MetricDef("pelvic_rotation_deg", "Pelvic rotation range", "°"),
-    MetricDef("step_length_m", "Step length", "m"),
-]}
-
-
-def band_of(metric: str, value: float | None) -> Band | None:
-    """The population band ``value`` falls in, or None (no bands, or no value)."""
-    definition = METRICS.get(metric)
-    if definition is None or not definition.bands or value is None or not np.isfinite(value):
-        return None
-    value = round(value, definition.digits)
-    x = abs(value - definition.symmetric_about) if definition.symmetric_about is not None else value
-    return next(b for b in definition.bands if x < b.upper)
-
-
-# ---------------------------------------------------------------------------------------------
 
 
 IMPACT_WINDOW_S = 0.05

@@ -904,9 +904,6 @@ def run_simulate(args: argparse.Namespace) -> int:
     """Run ``formlab simulate`` from parsed arguments; returns the exit status."""
     from formlab.output_files import check_outputs
 
-    if args.treadmill_speed is not None and not 0 < args.treadmill_speed < 15:
-        raise InputError("--treadmill-speed", None, f"a treadmill belt runs at 0-15 m/s, got {args.treadmill_speed:g}")
-    check_outputs({"--out": args.out, "--truth": args.truth}, force=args.force)
     if args.demo:
         params = demo_params()
     else:
@@ -932,6 +929,9 @@ def run_simulate(args: argparse.Namespace) -> int:
         params = SimParams(phases=phases, rate_hz=args.rate_hz, R_sensor_from_body=mount,
                            with_gyro=not args.no_gyro, packet_loss_prob=args.packet_loss,
                            clock_drift_ppm=args.clock_drift_ppm)
+    if args.treadmill_speed is not None and not 0 < args.treadmill_speed < 15:
+        raise InputError("--treadmill-speed", None, f"a treadmill belt runs at 0-15 m/s, got {args.treadmill_speed:g}")
+    check_outputs({"--out": args.out, "--truth": args.truth}, force=args.force)
     result = simulate(params, seed=args.seed)
     write_simulation(result, args.out, args.truth)
     m = result.truth_summary["metrics"]

@@ -8,7 +8,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from formlab.metrics import METRICS, band_of
+from rich.markup import escape
+
+from formlab.registry import METRICS, band_of, headline
+from formlab.report.tiles import balance_text, sides_text
+from formlab.rules import status_lines
 from formlab.rules.cli_table import print_standing_notes
 
 _BAND_STYLE = {"purple": "magenta", "blue": "blue", "green": "green", "orange": "dark_orange", "red": "red"}
@@ -35,53 +39,70 @@ def stage_progress(name: str, quiet: bool = False):
         yield progress
 
 
-def _fmt(value, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
+TERMINAL_ROWS = ("cadence_spm", "ground_contact_ms", "ground_contact_balance_left_pct",
+                 "vertical_oscillation_cm", "vertical_ratio_pct", "impact_g", "impact_asymmetry_pct",
+                 "braking_mps", "braking_pct", "pelvic_tilt_deg", "pelvic_drop_deg",
+                 "pelvic_rotation_deg", "step_length_m")
+"""The metrics of the terminal table, in order (labels, units and decimals: the registry)."""
 
 
-def print_summary(analysis, written: list[str] = (), console: Console | None = None) -> None:
-    """Metrics with left/right split and population band, findings, notes."""
+def metric_cells(metrics: dict, key: str) -> tuple[str, str, str]:
+    """(label, headline with unit, both sides) of one metric as every text output shows them."""
+    m = METRICS[key]
+    value = headline(metrics, key)
+    if key == "ground_contact_balance_left_pct":
+        return m.label, m.with_unit(value), balance_text(value) or ""
+    sides = sides_text(metrics, key) if m.per_side else ""
+    if key == "pelvic_tilt_deg" and isinstance(metrics.get(key), dict):
+        rng = metrics[key].get("range")
+        sides = "" if rng is None else f"range {m.with_unit(rng)}"
+    return m.label, m.with_unit(value), sides
+
+
+def headline_finding(findings: list[dict]) -> str | None:
+    """The most important finding in one line (findings come most severe first)."""
+    if not findings:
+        return None
+    f = findings[0]
+    return f"{f['severity']}: {f.get('title', f.get('rule', ''))}: {f['message']}"
+
+
+def print_summary(analysis, written: list[str] = (), console: Console | None = None,
+                  report: str | None = None) -> None:
+    """Metrics with left/right split and population band, what the guidance checks could and
+    could not do, findings, notes; ends with the most important finding and how to open the
+    report."""
     console = console or Console()
     s = analysis.summary
     m = s["metrics"]
     run = s["running"]
-    console.print(f"[bold]{analysis.recording.name}[/]: {s['recording']['duration_s']:.0f} s recorded, "
+    console.print(f"[bold]{escape(analysis.recording.name)}[/]: {s['recording']['duration_s']:.0f} s recorded, "
                   f"{run['duration_s']:.0f} s running, {run['steps']} steps, sides known for {run['sides_known_pct']:.0f} %")
     table = Table(show_header=True, header_style="bold")
     for col in ("metric", "value", "left / right", "population band"):
         table.add_column(col)
-
-    def row(metric: str, value, unit: str, lr: str = "", digits: int = 1):
-        band = band_of(metric, value)
+    for key in TERMINAL_ROWS:
+        label, value, sides = metric_cells(m, key)
+        band = band_of(key, headline(m, key))
         band_text = f"[{_BAND_STYLE[band.colour]}]{band.colour} ({band.label})[/]" if band else ""
-        table.add_row(METRICS[metric].label if metric in METRICS else metric, f"{_fmt(value, digits)} {unit}", lr, band_text)
-
-    ct = m["ground_contact_ms"]
-    bal = m["ground_contact_balance_left_pct"]
-    row("cadence_spm", m["cadence_spm"], "spm")
-    row("ground_contact_ms", ct["mean"], "ms", f"{_fmt(ct['left'], 0)} / {_fmt(ct['right'], 0)} ms", 0)
-    row("ground_contact_balance_left_pct", bal, "% left",
-        "" if bal is None else f"{bal:.1f} L / {100 - bal:.1f} R")
-    row("vertical_oscillation_cm", m["vertical_oscillation_cm"], "cm")
-    row("vertical_ratio_pct", m["vertical_ratio_pct"], "%")
-    row("impact_g", m["impact_g"]["mean"], "g", f"{_fmt(m['impact_g']['left'], 2)} / {_fmt(m['impact_g']['right'], 2)} g", 2)
-    row("impact_asymmetry_pct", m["impact_asymmetry_pct"], "%")
-    row("braking_mps", m["braking_mps"]["mean"], "m/s", f"{_fmt(m['braking_mps']['left'], 2)} / {_fmt(m['braking_mps']['right'], 2)}", 2)
-    row("pelvic_tilt_deg", m["pelvic_tilt_deg"]["mean"], "°", f"range {_fmt(m['pelvic_tilt_deg']['range'])}°")
-    row("pelvic_drop_deg", None if m["pelvic_drop_deg"]["left"] is None else max(m["pelvic_drop_deg"]["left"], m["pelvic_drop_deg"]["right"] or 0), "°",
-        f"{_fmt(m['pelvic_drop_deg']['left'])} / {_fmt(m['pelvic_drop_deg']['right'])}°")
-    row("pelvic_rotation_deg", m["pelvic_rotation_deg"]["range"], "° range")
-    row("step_length_m", m["step_length_m"], "m", digits=2)
+        table.add_row(label, value, sides, band_text)
     console.print(table)
     console.print("[dim]Bands are population percentiles (Garmin running dynamics), a comparison, not a verdict.[/]")
+    for line in status_lines(s):
+        console.print(f"[bold]{escape(line)}[/]")
     findings = s.get("findings", [])
     if findings:
         console.print("[bold]Findings[/] (`formlab report` shows the advice and sources):")
         for f in findings:
             colour = {"flag": "red", "watch": "dark_orange"}.get(f["severity"], "blue")
-            console.print(f"  [{colour}]{f['severity']:>5}[/] {f['message']}")
+            console.print(f"  [{colour}]{f['severity']:>5}[/] {escape(f['title'])}: {escape(f['message'])}")
     print_standing_notes(console)
     for note in s.get("notes", []):
-        console.print(f"  [dim]note: {note}[/]")
+        console.print(f"  [dim]note: {escape(str(note))}[/]")
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {escape(str(path))}")
+    top = headline_finding(findings)
+    if top:
+        console.print(f"[bold]Most important:[/] {escape(top)}")
+    if report:
+        console.print(f"open {escape(str(report))}")

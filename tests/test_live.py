@@ -16,7 +16,8 @@ from formlab.simulate import Runner, simulate, treadmill_params
 
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory):
-    runner = Runner(cadence_spm=168, contact_ms=250, impact_left_bw=1.8, impact_right_bw=2.8, speed_mps=3.0)
+    runner = Runner(cadence_spm=168, contact_ms=250, contact_diff_ms=30.0, impact_left_bw=1.8,
+                    impact_right_bw=2.8, speed_mps=3.0)
     res = simulate(treadmill_params(runner, duration_s=70, standing_s=8, rate_hz=100.0), seed=8)
     path = tmp_path_factory.mktemp("live") / "run.csv"
     write_recording(path, res.recording)
@@ -33,7 +34,7 @@ def test_rolling_metrics_match_the_simulated_runner(replayed):
     assert buffer.samples_lost == 0 and buffer.gaps == 0
     assert buffer.samples_received == res.recording.n_samples
     assert state.metrics["cadence_spm"] == pytest.approx(res.truth_summary["metrics"]["cadence_spm"], abs=1.0)
-    assert state.metrics["impact_right_g"] > state.metrics["impact_left_g"]
+    assert state.metrics["impact_g"]["right"] > state.metrics["impact_g"]["left"]
     assert "standing posture learned" in state.calibration
 
 
@@ -43,7 +44,8 @@ def test_dashboard_shows_metrics_link_and_alerts(replayed):
     assert any(a["rule"] == "uneven_landing" for a in state.alerts)
     screen = Console(file=io.StringIO(), record=True, width=100)
     screen.print(render(state))
-    assert "land harder on your right" in screen.export_text()
+    shown = " ".join(screen.export_text().replace("│", " ").split())
+    assert "Your left foot stays longer on the ground" in shown
 
 
 def test_loss_is_counted_exactly_from_the_sample_index():
@@ -136,3 +138,31 @@ def test_live_refuses_options_of_the_other_mode(argv, problem, tmp_path, capsys)
     argv = [str(shimmer) if a == "R" else str(tmp_path / a) if a.endswith(".csv") else a for a in argv]
     assert main(["live", *argv]) == 2
     assert problem in capsys.readouterr().err
+
+
+def test_form_drift_on_the_dashboard_is_the_summary_definition():
+    """Steps arriving refresh by refresh (each window's steps, the newest 3 s left for later)
+    give the same form drift as the whole run analysed at once."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "report"))
+    from report_synthetic import make_session
+
+    from formlab.live import drift_text
+    from formlab.summary import drift_windows, form_drift
+
+    steps = make_session(600.0, cadence_drift_spm_per_10min=4.0).steps
+    steps = steps[steps["valid"]].reset_index(drop=True)
+    analyzer = LiveAnalyzer(RollingBuffer())
+    drift = None
+    for now_s in np.arange(60.0, 600.0, 2.0):
+        window = steps[(steps["t_ic_s"] >= now_s - 60.0) & (steps["t_ic_s"] <= now_s)]
+        drift = analyzer.remember(window, now_s - 3.0)
+        if now_s < 250.0:
+            assert drift is None  # fewer than two 2-minute windows of running so far
+    whole = form_drift(drift_windows(steps[steps["t_ic_s"] < 597.0]))
+    assert drift["change"] == whole["change"]
+    assert drift["change"]["cadence_spm"] > 2.0
+    assert drift_text(drift).startswith("Cadence +")
+    assert "two drift windows of 2 minutes" in drift_text(None)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy.spatial.transform import Rotation
 
-from formlab.metrics import band_of, level_frame_acc_g, measure_steps, vertical_oscillation_cm
+from formlab.metrics import level_frame_acc_g, measure_steps, vertical_oscillation_cm
 from formlab.frames import G_MPS2
 
 
@@ -98,21 +98,6 @@ def test_without_gyroscope_the_running_tilt_is_levelled_from_the_data(tilt_deg, 
     np.testing.assert_allclose(level[inner], world[inner], atol=0.005)
     # the body frame itself would read the forward swing 26 % into "vertical" at 12° of tilt
     assert np.abs(body[inner] - world[inner]).max() > 0.1
-
-
-def test_population_bands():
-    assert band_of("cadence_spm", 150).colour == "red"
-    assert band_of("cadence_spm", 178).colour == "blue"
-    assert band_of("ground_contact_ms", 240).colour == "blue"
-    assert band_of("ground_contact_balance_left_pct", 50.5).colour == "green"
-    assert band_of("ground_contact_balance_left_pct", 48.5).colour == "orange"
-    assert band_of("ground_contact_balance_left_pct", 53.0).colour == "red"
-    assert band_of("cadence_spm", None) is None and band_of("impact_g", 2.0) is None
-    # judged as displayed: 163.6 spm shows as 164 (green); a 50.7 % balance is still green
-    assert band_of("cadence_spm", 163.6).colour == "green"
-    assert band_of("ground_contact_balance_left_pct", 50.7).colour == "green"
-    assert band_of("ground_contact_balance_left_pct", 50.8).colour == "orange"
-    assert band_of("ground_contact_balance_left_pct", 47.8).colour == "orange"
 
 
 def _asymmetric_drop(tilt_available: bool):

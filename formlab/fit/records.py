@@ -55,9 +55,7 @@ class FitSource:
 def values(steps: pd.DataFrame) -> dict[str, float | None]:
     """The exported values for one set of valid steps (see the module docstring)."""
     m = side_medians(steps)
-    speed_step = steps["speed_mps"].to_numpy(float) * steps["step_time_s"].to_numpy(float)
-    speed_step = speed_step[np.isfinite(speed_step)]
-    step_length_m = float(np.median(speed_step)) if speed_step.size else None
+    step_length_m = m["step_length_m"]  # the summary's estimator: median over strides
     vo, cadence, contact = m["vertical_oscillation_cm"], m["cadence_spm"], m["contact_ms"]
     out = {k: m[k] for k in VALUE_COLUMNS if k in m}
     out["step_length_m"] = step_length_m

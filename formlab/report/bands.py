@@ -1,7 +1,7 @@
-"""How the report draws the population bands of ``formlab.metrics.METRICS``.
+"""How the report draws the population bands of :data:`formlab.registry.METRICS`.
 
 The limits themselves live only in the metric registry (Garmin's running-dynamics colour
-gauges, ``notes/anchors.md``); this module adds what the page needs: a colour for each band
+gauges); this module adds what the page needs: a colour for each band
 name, what a band means in words, and the value intervals to shade on a plot axis. Garmin's
 colours are population percentiles: purple and red the outer 5 % at each end, blue and orange
 the next 25 %, green the middle 40 %. The report presents them as such, never as a verdict.
@@ -9,7 +9,7 @@ the next 25 %, green the middle 40 %. The report presents them as such, never as
 
 from __future__ import annotations
 
-from formlab.metrics import METRICS, band_of
+from formlab.registry import METRICS, band_of
 
 BAND_COLOURS_HEX = {
     "purple": "#8e44ad",

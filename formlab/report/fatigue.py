@@ -1,12 +1,9 @@
-"""Fatigue as drift of form over the run: first against last running segment of equal length.
+"""The report's fatigue table: form drift, the last drift window against the first.
 
-Model: form that changes with fatigue shows as a shift of the per-step medians between the start
-and the end of the run at the same effort (the convention of Garmin Connect and Runalyze, see
-``notes/anchors.md``). The segment length is a third of the running span, at most 5 minutes, so
-the two segments never overlap; runs shorter than 2 minutes get no comparison. The change per 10
-minutes is the analysis' own drift estimate (``summary['drift']``), shown as is.
-
-When the treadmill speed changed between the two segments the comparison mixes fatigue with
+Form drift is formlab's one fatigue definition (:func:`formlab.summary.form_drift`): each metric
+of the first and the last drift window, each window's numbers from
+:func:`formlab.summary.side_medians`, the same as SUMMARY.json ``drift`` and the rules' change
+checks. When the treadmill speed changed between the two windows the comparison mixes fatigue with
 pace; the report says so.
 """
 
@@ -16,19 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formlab.report.speed import running_span_s, speed_at, speed_stages
-from formlab.report.step_metrics import STEP_METRICS, StepMetric, step_values, valid_steps
-
-MIN_SPAN_S = 120.0
-MAX_SEGMENT_S = 300.0
+from formlab.registry import METRICS, Metric
+from formlab.summary import DRIFT_WINDOW_S, form_drift
+from formlab.treadmill import SPEED_TOLERANCE_MPS, running_span_s, session_stages, stage_speed_at
 
 
 @dataclass
 class FatigueRow:
-    metric: StepMetric
+    metric: Metric
     first: float
     last: float
-    per_10min: float | None
 
     @property
     def change(self) -> float:
@@ -43,41 +37,21 @@ class Fatigue:
     speed_changed: bool
 
 
-def drift_per_10min(summary: dict, metric: StepMetric) -> float | None:
-    """The analysis' drift of ``metric`` per 10 minutes, if the summary has it."""
-    drift = (summary or {}).get("drift") or {}
-    for key in (metric.name, metric.band_metric):
-        if key and drift.get(f"{key}_per_10min") is not None:
-            return float(drift[f"{key}_per_10min"])
-    return None
-
-
 def fatigue(analysis) -> Fatigue | str:
-    """First-versus-last comparison, or the reason why there is none."""
-    span = running_span_s(analysis)
-    if span is None:
+    """First-versus-last drift window, or the reason why there is none."""
+    if running_span_s(analysis) is None:
         return "no running steps were found"
-    length_s = min(MAX_SEGMENT_S, (span[1] - span[0]) / 3.0)
-    if span[1] - span[0] < MIN_SPAN_S:
-        return f"the run is shorter than {MIN_SPAN_S / 60:.0f} minutes"
-    first = (span[0], span[0] + length_s)
-    last = (span[1] - length_s, span[1])
-    steps = valid_steps(analysis.steps)
-    t_s = steps["t_ic_s"].to_numpy(dtype=float)
-    in_first = (t_s >= first[0]) & (t_s < first[1])
-    in_last = (t_s > last[0]) & (t_s <= last[1])
-    rows = []
-    for metric in STEP_METRICS:
-        values = step_values(steps, metric.name)
-        a, b = values[in_first], values[in_last]
-        a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-        if len(a) < 10 or len(b) < 10:
-            continue
-        rows.append(FatigueRow(metric, float(np.median(a)), float(np.median(b)),
-                               drift_per_10min(analysis.summary, metric)))
+    windows = analysis.windows
+    if windows is None or len(windows) < 2:
+        return (f"the run holds fewer than two drift windows of {DRIFT_WINDOW_S / 60:.0f} minutes "
+                "with enough steps")
+    drift = form_drift(windows)
+    rows = [FatigueRow(METRICS[key], first, drift["last"][key])
+            for key, first in drift["first"].items()
+            if first is not None and drift["last"][key] is not None]
     if not rows:
-        return "too few valid steps at the start or the end of the run"
-    stages = speed_stages(analysis)
-    speeds = speed_at(stages, np.array([first[0], first[1], last[0], last[1]]))
-    speed_changed = bool(np.isfinite(speeds).all() and np.ptp(speeds) > 0.05)
+        return "no metric was measured in both the first and the last drift window"
+    first, last = tuple(drift["first_s"]), tuple(drift["last_s"])
+    speeds = stage_speed_at(session_stages(analysis), np.array([*first, *last]))
+    speed_changed = bool(np.isfinite(speeds).all() and np.ptp(speeds) > SPEED_TOLERANCE_MPS)
     return Fatigue(first, last, rows, speed_changed)

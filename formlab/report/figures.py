@@ -8,8 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from formlab.report.bands import BAND_COLOURS_HEX, BAND_MEANING, band_ranges
-from formlab.report.quality import clock
-from formlab.report.speed import SpeedStage
+from formlab.registry import METRICS, clock
+from formlab.treadmill import SpeedStage
 from formlab.report.step_metrics import (STEP_METRIC_BY_NAME, STEP_METRICS, is_measured, sides,
                                          step_values, valid_steps)
 from formlab.report.stride_cycle import StrideCycle
@@ -67,12 +67,23 @@ def _base_layout(fig: go.Figure, height: int, legend: bool = True) -> None:
                                                      font=dict(size=11)))
 
 
+def axis_range(values: np.ndarray, min_span: float, decimals: int) -> tuple[float, float]:
+    """A y-axis around the 1st-99th percentile of ``values`` with a 10 % margin, never spanning
+    less than the registry's ``min_span`` (a steady runner's 2 spm of scatter is not drawn as a
+    wall-to-wall swing)."""
+    lo, hi = np.nanpercentile(values, [1, 99])
+    pad = 0.1 * (hi - lo) + 10 ** -decimals
+    lo, hi = lo - pad, hi + pad
+    if hi - lo < min_span:
+        centre = 0.5 * (lo + hi)
+        lo, hi = centre - 0.5 * min_span, centre + 0.5 * min_span
+    return float(lo), float(hi)
+
+
 def _band_shapes(metric, values: np.ndarray) -> tuple[list[dict], list[dict], tuple[float, float]]:
     """Pale population bands behind ``values``, a label at the right edge of each, and the
-    y range shown (1st to 99th percentile of the steps, padded)."""
-    lo, hi = np.nanpercentile(values, [1, 99])
-    pad = 0.1 * (hi - lo) + 10 ** -metric.decimals
-    y_range = (lo - pad, hi + pad)
+    y range shown (:func:`axis_range`)."""
+    y_range = axis_range(values, metric.definition.min_axis_span, metric.decimals)
     shapes, labels = [], []
     if metric.band_metric:
         for y0, y1, colour in band_ranges(metric.band_metric, *y_range):
@@ -133,7 +144,7 @@ def timeline_figures(analysis, stages: list[SpeedStage]) -> list[tuple[object, g
             shapes.append(_rect(1, False, stage.start_s / per_unit_s, stage.end_s / per_unit_s, True, 0, 1,
                                 "#7f8c8d", 0.06 if i % 2 == 0 else 0.12))
             labels.append(dict(x=stage.start_s / per_unit_s, xanchor="left", y=0.0, yref="y domain",
-                               yanchor="bottom", text=f"{stage.speed_mps:.2f} m/s", showarrow=False,
+                               yanchor="bottom", text=METRICS["treadmill_speed_mps"].with_unit(stage.speed_mps), showarrow=False,
                                font=dict(size=10, color="#444")))
         fig.update_layout(shapes=shapes, annotations=labels)
         fig.update_yaxes(title_text=metric.unit, range=list(y_range))

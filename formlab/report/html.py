@@ -15,9 +15,11 @@ from formlab.report.compare import compare
 from formlab.report.fatigue import fatigue
 from formlab.report.page import esc, not_measurable, page, section
 from formlab.report.quality import athlete_of, quality
+from formlab.registry import METRICS
+from formlab.rules import status_lines
 from formlab.report.sections import (comparison_html, fatigue_html, findings_html,
                                      quality_html, tiles_html)
-from formlab.report.speed import speed_stages
+from formlab.treadmill import session_stages
 from formlab.report.step_metrics import STEP_METRICS, is_measured, valid_steps
 from formlab.report.stride_cycle import stride_cycle
 from formlab.report.tiles import tiles
@@ -116,11 +118,13 @@ def session_html(analysis, findings: list[dict], prefix: str, heading: str | Non
     parts = [f'<h2 class="session-title" id="{esc(prefix)}">{esc(heading)}</h2>'
              if heading else ""]
     parts.append(section(f"{prefix}-findings", "What to work on",
-                         findings_html(findings, (analysis.summary or {}).get("rules_notes"))))
+                         findings_html(findings, (analysis.summary or {}).get("rules_notes"),
+                                       status_lines(analysis.summary or {}))))
     parts.append(section(f"{prefix}-glance", "At a glance",
                          tiles_html(tiles(analysis.summary)),
-                         "Median of all valid running steps."))
-    stages = speed_stages(analysis)
+                         "Median of all valid running steps; where a metric has sides, the "
+                         "mean of the two side medians, with both sides beside it."))
+    stages = session_stages(analysis)
     parts.append(section(f"{prefix}-run", "Over the run", _over_the_run(analysis, stages, prefix),
                          "Each mark is one step (thinned out on long runs; the statistics use "
                          "every step); the lines are each side's rolling median. Pale backgrounds "
@@ -153,8 +157,8 @@ def _subtitle(analysis) -> str:
     """Date, duration, running time and treadmill speed: what a coach needs to place the session."""
     q = dict(quality(analysis).facts)
     meta = analysis.recording.metadata or {}
-    stages = speed_stages(analysis)
-    speed = (" / ".join(f"{s.speed_mps:.2f}" for s in stages) + " m/s") if stages else None
+    stages = session_stages(analysis)
+    speed = " / ".join(METRICS["treadmill_speed_mps"].with_unit(s.speed_mps) for s in stages) if stages else None
     parts = [meta.get("date") or q.get("Started (UTC)"), q.get("Duration"),
              "running " + q["Running"] if "Running" in q else None, speed, meta.get("device")]
     return " · ".join(p for p in parts if p)

@@ -91,7 +91,10 @@ td, th { overflow-wrap:anywhere; }
   section { border:none; padding:4px 0; margin:6px 0; }
   h2, h3, figcaption { break-after:avoid; }
   .fig, .finding, .tile, tr, .na-panel, .note { break-inside:avoid; }
-  .fig-grid { grid-template-columns:1fr 1fr; }
+  .fig-grid { grid-template-columns:1fr 1fr 1fr; gap:2px 10px; }
+  .grid { grid-template-columns:repeat(4, 1fr); gap:6px; }
+  .tile { padding:6px 8px; } .tile .value { font-size:18px; }
+  .finding { padding:6px 10px; margin:6px 0; }
   .fig > div, .fig .plotly-graph-div, .fig .plot-container, .fig .svg-container { width:100% !important; height:auto !important; }
   .fig .svg-container > svg.main-svg { width:100% !important; height:auto !important; }
   .fig .svg-container > svg.main-svg:first-child { position:relative !important; display:block; }

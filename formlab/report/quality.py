@@ -10,36 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formlab.report.speed import running_span_s
+from formlab.registry import METRICS, clock
+from formlab.rules import load_catalogue
+from formlab.treadmill import running_span_s
 from formlab.report.step_metrics import has_sides
-
-SUMMARY_METRIC_LABELS = {
-    "cadence_spm": "cadence",
-    "vertical_oscillation_cm": "vertical oscillation",
-    "ground_contact_ms": "ground contact time",
-    "ground_contact_balance_left_pct": "contact-time balance",
-    "impact_g": "impact",
-    "impact_asymmetry_pct": "impact asymmetry",
-    "braking_mps": "braking",
-    "pelvic_tilt_deg": "pelvic tilt",
-    "pelvic_drop_deg": "pelvic drop",
-    "pelvic_rotation_deg": "pelvic rotation",
-    "step_length_m": "step length",
-    "vertical_ratio_pct": "vertical ratio",
-}
-
-NEEDS = {
-    "step_length_m": "needs the treadmill speed (metadata treadmill_speed_mps or --speed)",
-    "vertical_ratio_pct": "needs the treadmill speed (metadata treadmill_speed_mps or --speed)",
-    "pelvic_tilt_deg": "needs a gyroscope and a moment of standing still",
-    "pelvic_drop_deg": "needs a gyroscope and the side of each step",
-    "pelvic_rotation_deg": "needs a gyroscope",
-    "ground_contact_balance_left_pct": "needs the side of each step",
-    "impact_asymmetry_pct": "needs the side of each step",
-    "braking_mps": "needs a gyroscope and the forward direction (found from running)",
-}
-"""What a summary metric needs from the recording, said when it could not be measured."""
-
 
 ATHLETE_KEYS = ("athlete", "athlete_name", "runner", "subject")
 """Metadata keys that may name the runner (not in the recording spec: passed-through keys)."""
@@ -52,14 +26,6 @@ def athlete_of(analysis) -> str | None:
         if meta.get(key):
             return str(meta[key])
     return None
-
-
-def clock(t_s: float) -> str:
-    """Seconds as h:mm:ss or m:ss."""
-    t = int(round(t_s))
-    h, rem = divmod(t, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 @dataclass
@@ -84,8 +50,12 @@ def _is_missing(value) -> bool:
 
 
 def _rule_text(item) -> str:
+    """A check that could not run, by its rule's title (the id when the catalogue has no such
+    rule), and why."""
     if isinstance(item, dict):
-        name = item.get("rule", "rule")
+        rule_id = item.get("rule", "rule")
+        titles = {r.id: r.title for r in load_catalogue().rules}
+        name = titles.get(rule_id, rule_id)
         reason = item.get("reason", "")
         return f"{name}: {reason}" if reason else str(name)
     return str(item)
@@ -131,9 +101,10 @@ def quality(analysis) -> Quality:
                                   "no standing moment: posture angles are not referenced")
                   + (f"; mount: {cal.mount}" if getattr(cal, "mount", None) else "")))
     if meta.get("treadmill_speed_mps"):
-        facts.append(("Treadmill speed", f"{meta['treadmill_speed_mps']} m/s"))
+        facts.append((METRICS["treadmill_speed_mps"].label,
+                      METRICS["treadmill_speed_mps"].with_unit(float(meta["treadmill_speed_mps"]))))
     if meta.get("incline_pct"):
-        facts.append(("Incline", f"{meta['incline_pct']} %"))
+        facts.append(("Incline", f"{meta['incline_pct']} {METRICS['incline_pct'].unit}"))
 
     not_measured = []
     has_gyro = analysis.angles is not None
@@ -149,8 +120,9 @@ def quality(analysis) -> Quality:
         said |= {"ground_contact_balance_left_pct", "impact_asymmetry_pct", "pelvic_drop_deg"}
     for key, value in (summary.get("metrics") or {}).items():
         if _is_missing(value) and key not in said:
-            why = NEEDS.get(key, "see the notes from the analysis")
-            not_measured.append(f"{SUMMARY_METRIC_LABELS.get(key, key)}: {why}")
+            definition = METRICS.get(key)
+            not_measured.append(f"{definition.label}: needs {definition.needs}" if definition
+                                else f"{key}: see the notes from the analysis")
     rules_skipped = [_rule_text(r) for r in summary.get("rules_not_evaluated") or []]
     warnings = [str(w) for w in (getattr(rec, "warnings", None) or [])]
     cal_notes = getattr(cal, "notes", None) or []

@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 from formlab.report.bands import BAND_COLOURS_HEX, band_source
-from formlab.report.citations import document_title
 from formlab.report.compare import Comparison
 from formlab.report.fatigue import Fatigue
 from formlab.report.page import SEVERITY_COLOURS, esc, table
-from formlab.report.quality import Quality, clock
+from formlab.registry import METRICS, clock
+from formlab.report.quality import Quality
 from formlab.report.tiles import Tile
 
 BANDS_NOTE = ("The colour bands compare this runner with a population of runners; they are not "
@@ -23,19 +23,6 @@ STANDING_NOTE = (
     "physiotherapist, sports physician or doctor if pain lasts more than a few days, gets worse during or after "
     "running, makes you change the way you run, or comes with swelling, numbness or pain at "
     "rest.")
-
-UNIT_SUFFIXES = (("_spm", "spm"), ("_ms", "ms"), ("_cm", "cm"), ("_mps", "m/s"), ("_deg", "°"),
-                 ("_pct", "%"), ("_g", "g"), ("_m", "m"), ("_s", "s"))
-UNIT_WORDS = {"deg": "°", "mps": "m/s", "pct": "%"}
-
-
-def unit_of(metric: str) -> str:
-    """Unit of a metric from its name's unit suffix ('' when it has none)."""
-    for suffix, unit in UNIT_SUFFIXES:
-        if metric.endswith(suffix):
-            return unit
-    return ""
-
 
 def _num(value, decimals: int = 2) -> str:
     try:
@@ -56,7 +43,8 @@ def tiles_html(tiles: list[Tile]) -> str:
     parts = []
     for t in tiles:
         if t.value is None:
-            parts.append(f'<div class="tile na"><div class="name">{esc(t.title)}</div>'
+            parts.append(f'<div class="tile na" data-metric="{esc(t.key)}">'
+                         f'<div class="name">{esc(t.title)}</div>'
                          '<div class="value">not measurable from this recording</div>'
                          f'<div class="detail">{esc(t.why)}</div></div>')
             continue
@@ -64,7 +52,8 @@ def tiles_html(tiles: list[Tile]) -> str:
         band = (f'<div class="band"><span class="dot" style="background:{colour}"></span>'
                 f"population band: {esc(t.band_note)}</div>" if t.band else "")
         parts.append(
-            f'<div class="tile" style="border-left-color:{colour}">'
+            f'<div class="tile" data-metric="{esc(t.key)}" title="{esc(t.how)}" '
+            f'style="border-left-color:{colour}">'
             f'<div class="name">{esc(t.title)}</div>'
             f'<div class="value{" long" if len(t.value) > 8 else ""}">{esc(t.value)}'
             f'<span class="unit">{esc(t.unit)}</span></div>'
@@ -88,7 +77,8 @@ def _span_text(span) -> str:
 
 
 def citations_html(sources) -> str:
-    """Cited sections grouped by document: “Title”: “section”, “section”."""
+    """Cited sections grouped by document (SUMMARY.json cites each by title and heading):
+    Title, sections “section”, “section”."""
     by_doc: dict[str, list[str]] = {}
     for src in sources or []:
         doc = str(src.get("document", "")) if isinstance(src, dict) else str(src)
@@ -100,7 +90,7 @@ def citations_html(sources) -> str:
     for doc, sects in by_doc.items():
         where = (", sections " if len(sects) > 1 else ", section ") + ", ".join(
             f"“{esc(x)}”" for x in sects) if sects else ""
-        items.append(f"<li><cite>{esc(document_title(doc))}</cite>{where}</li>")
+        items.append(f"<li><cite>{esc(doc)}</cite>{where}</li>")
     return f'<ul class="cites">{"".join(items)}</ul>'
 
 
@@ -123,22 +113,27 @@ def standing_note_html(rules_notes: dict | None) -> str:
             + f"<p>{esc(BANDS_NOTE)}</p>{cited}</div>")
 
 
-def findings_html(findings: list[dict], rules_notes: dict | None = None) -> str:
+def findings_html(findings: list[dict], rules_notes: dict | None = None,
+                  status: list[str] | None = None) -> str:
+    """The guidance checks' status first (which could not run and why; "nothing flagged" only
+    with what was checked), then one card per finding."""
+    lead = "".join(f'<p class="status">{esc(line)}</p>' for line in status or [])
     if not findings:
-        body = ('<p>No guidance rule flagged anything in this session. The numbers above are '
-                "still worth a look against the runner's own history.</p>")
+        body = lead or ('<p class="status">The guidance checks did not run on this session.</p>')
     else:
         cards = []
         for f in findings:
             sev = str(f.get("severity", "info"))
             colour = SEVERITY_COLOURS.get(sev.lower(), "#7f8c8d")
-            metric = str(f.get("metric", ""))
-            unit = UNIT_WORDS.get(f.get("unit"), f.get("unit")) or unit_of(metric)
+            label = str(f.get("label") or f.get("metric", ""))
+            unit = str(f.get("unit") or "")
             measured = ""
             if f.get("value") is not None:
-                measured = f"Measured {esc(metric)} = {_num(f.get('value'))} {esc(unit)}"
+                value = f.get("value_text") or f"{_num(f.get('value'))} {unit}"
+                measured = f"Measured: {esc(label)} {esc(value)}"
                 if f.get("threshold") is not None:
-                    measured += f"; threshold {_num(f.get('threshold'))} {esc(unit)}"
+                    threshold = f.get("threshold_text") or f"{_num(f.get('threshold'))} {unit}"
+                    measured += f"; the {esc(sev)} level starts at {esc(threshold)}"
                     if f.get("threshold_source"):
                         measured += f" ({esc(f['threshold_source'])})"
             measured += esc(_span_text(f.get("span_s")))
@@ -155,7 +150,7 @@ def findings_html(findings: list[dict], rules_notes: dict | None = None) -> str:
                 f'<span class="msg">{esc(f.get("title") or f.get("rule", ""))}</span>'
                 f'<p>{esc(f.get("message", ""))}</p>'
                 f'<div class="measured">{measured}</div>{advice_html}{sources_html}</div>')
-        body = "".join(cards)
+        body = lead + "".join(cards)
     return body + standing_note_html(rules_notes)
 
 
@@ -166,17 +161,28 @@ def fatigue_html(result: Fatigue | str) -> str:
     f0, f1 = result.first_s, result.last_s
     rows = []
     for r in result.rows:
-        d = r.metric.decimals
-        rows.append([esc(f"{r.metric.label} ({r.metric.unit})"), esc(f"{r.first:.{d}f}"),
-                     esc(f"{r.last:.{d}f}"), esc(signed(r.change, d)),
-                     esc(signed(r.per_10min, d + 1)) if r.per_10min is not None else "—"])
-    lead = (f"<p class=\"lead\">Median per step in the first ({esc(clock(f0[0]))}–"
-            f"{esc(clock(f0[1]))}) against the last ({esc(clock(f1[0]))}–{esc(clock(f1[1]))}) "
-            f"{esc(clock(f0[1] - f0[0]))} of running. Change per 10 minutes is the trend over "
-            "the whole run.</p>")
-    warn = ('<p class="warn">The treadmill speed differed between the two segments: part of '
+        m = r.metric
+        rows.append([esc(_metric_head(m)), esc(m.fmt(r.first)), esc(m.fmt(r.last)),
+                     esc(_difference(m, r.change))])
+    lead = (f"<p class=\"lead\">Form drift: the first drift window ({esc(clock(f0[0]))}–"
+            f"{esc(clock(f0[1]))}) against the last ({esc(clock(f1[0]))}–{esc(clock(f1[1]))}), "
+            "each window's numbers as in the summary (per-side metrics: the mean of the two "
+            "side medians).</p>")
+    warn = ('<p class="warn">The treadmill speed differed between the two windows: part of '
             "the change is pace, not fatigue.</p>" if result.speed_changed else "")
-    return lead + warn + table(["metric", "first", "last", "change", "per 10 min"], rows)
+    return lead + warn + table(["metric", "first", "last", "change"], rows)
+
+
+def _difference(m, value: float) -> str:
+    """A change of metric ``m`` as every output shows it (SUMMARY.json ``drift.change``, the
+    rules): the difference of the unrounded values at the display decimals, with its sign;
+    percentages change by points."""
+    text = signed(m.shown(value), m.decimals)
+    return f"{text} {m.difference_unit}" if m.unit == "%" else text
+
+
+def _metric_head(m) -> str:
+    return f"{m.label} ({m.unit})" if m.unit else m.label
 
 
 def quality_html(q: Quality, metadata: dict) -> str:
@@ -205,20 +211,21 @@ def quality_html(q: Quality, metadata: dict) -> str:
 
 def comparison_html(cmp: Comparison, label_a: str, label_b: str) -> str:
     if cmp.matched_speeds_mps:
-        speeds = ", ".join(f"{v:.2f}" for v in cmp.matched_speeds_mps)
-        lead = f"Medians per step at matched treadmill speed ({esc(speeds)} m/s)."
+        speeds = ", ".join(METRICS["treadmill_speed_mps"].with_unit(v)
+                           for v in cmp.matched_speeds_mps)
+        lead = f"Each session's numbers at matched treadmill speed ({esc(speeds)})."
     else:
-        lead = "Medians per step over the whole run."
+        lead = "Each session's numbers over the whole run."
     parts = [f'<p class="lead">{lead} Session A: {esc(label_a)}; session B: {esc(label_b)}.</p>']
     if cmp.caveat:
         parts.append(f'<p class="warn">{esc(cmp.caveat.capitalize())}.</p>')
     if cmp.rows:
         rows = []
         for r in cmp.rows:
-            d = r.metric.decimals
+            m = r.metric
             pct = r.delta_pct
-            rows.append([esc(f"{r.metric.label} ({r.metric.unit})"), esc(f"{r.a:.{d}f}"),
-                         esc(f"{r.b:.{d}f}"), esc(signed(r.delta, d)),
+            rows.append([esc(_metric_head(m)), esc(m.fmt(r.a)), esc(m.fmt(r.b)),
+                         esc(_difference(m, r.delta)),
                          esc(signed(pct, 1) + " %") if pct is not None else "—"])
         parts.append(table(["metric", "A", "B", "B − A", "change"], rows))
     return "".join(parts)

@@ -1,7 +1,8 @@
 """The per-step metrics the report plots, and how to read them from a steps table.
 
-A steps table has the STEPS.csv columns of ``spec/analysis-output.md``. Cadence is not a
-column: each step's cadence is ``60 / step_time_s`` (steps per minute, both feet).
+A steps table has the STEPS.csv columns. Cadence is not a column: each step's cadence is
+``60 / step_time_s`` (steps per minute, both feet). Labels, units and decimals are the metric
+registry's (:mod:`formlab.registry`).
 """
 
 from __future__ import annotations
@@ -11,29 +12,45 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from formlab.registry import METRICS, Metric
+
 
 @dataclass(frozen=True)
 class StepMetric:
-    """How one per-step metric is named, labelled and formatted in the report."""
+    """A registry metric as the report plots it per step."""
 
-    name: str          # cadence_spm or a STEPS.csv column
-    label: str         # words a coach reads
-    unit: str
-    decimals: int
-    band_metric: str | None  # SUMMARY.json metric whose population bands apply, if any
-    per_side: bool     # meaningful to compare left against right
+    definition: Metric
+
+    @property
+    def name(self) -> str:       # cadence_spm or a STEPS.csv column
+        return self.definition.step_column
+
+    @property
+    def label(self) -> str:
+        return self.definition.label
+
+    @property
+    def unit(self) -> str:
+        return self.definition.unit
+
+    @property
+    def decimals(self) -> int:
+        return self.definition.decimals
+
+    @property
+    def band_metric(self) -> str | None:
+        """SUMMARY.json metric whose population bands apply, if any."""
+        return self.definition.key if self.definition.bands else None
+
+    @property
+    def per_side(self) -> bool:
+        return self.definition.per_side
 
 
-STEP_METRICS: tuple[StepMetric, ...] = (
-    StepMetric("cadence_spm", "Cadence", "spm", 0, "cadence_spm", False),
-    StepMetric("contact_ms", "Ground contact time", "ms", 0, "ground_contact_ms", True),
-    StepMetric("vertical_oscillation_cm", "Vertical oscillation", "cm", 1,
-               "vertical_oscillation_cm", False),
-    StepMetric("impact_g", "Impact (peak vertical force)", "g", 2, None, True),
-    StepMetric("braking_mps", "Braking (speed lost per step)", "m/s", 3, None, True),
-    StepMetric("pelvic_tilt_deg", "Pelvic tilt (anterior +)", "°", 1, None, False),
-    StepMetric("pelvic_drop_deg", "Pelvic drop (swing-side hip)", "°", 1, None, True),
-)
+STEP_METRICS: tuple[StepMetric, ...] = tuple(
+    StepMetric(METRICS[key]) for key in ("cadence_spm", "ground_contact_ms",
+                                         "vertical_oscillation_cm", "impact_g", "braking_mps",
+                                         "pelvic_tilt_deg", "pelvic_drop_deg"))
 
 STEP_METRIC_BY_NAME = {m.name: m for m in STEP_METRICS}
 

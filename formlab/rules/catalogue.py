@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from formlab.errors import InputError
+from formlab.rules.guidance import citation, guidance_index
 from formlab.rules.measures import MEASURES
 
 DEFAULT_PATH = Path(__file__).with_name("catalogue.toml")
 SEVERITIES = ("info", "watch", "flag")
 """Severities, mildest first."""
 DIRECTIONS = ("above", "below")
-PLACEHOLDERS = {"value", "threshold", "unit", "severity", "label", "side"}
+PLACEHOLDERS = {"value", "threshold", "unit", "severity", "label", "side", "detail"}
 SETTINGS_DEFAULTS = {"min_running_steps": 30, "window_min_span_s": 120.0, "window_min_steps": 20}
 
 
@@ -58,11 +59,14 @@ class Check:
 
 @dataclass(frozen=True)
 class Citation:
+    """A guidance document (its key in the guidance index) and one of its section headings."""
+
     document: str
     section: str
 
     def as_dict(self) -> dict[str, str]:
-        return {"document": self.document, "section": self.section}
+        """As outputs carry it: the document's title and the section heading."""
+        return citation(self.document, self.section)
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,6 @@ class Settings:
 @dataclass(frozen=True)
 class Catalogue:
     path: str
-    documents: dict[str, str]
     settings: Settings
     rules: tuple[Rule, ...]
 
@@ -252,8 +255,8 @@ def _catalogue_check(src: _Source, where: tuple[str, ...], metric: str, raw: Any
     except ValueError as e:
         raise src.error(where + ("message",), f"bad message template: {e}") from None
     unknown = fields - PLACEHOLDERS
-    if unknown or ("side" in fields and not MEASURES[metric].has_side):
-        bad = sorted(unknown) or ["side"]
+    if unknown or (fields & {"side", "detail"} and not MEASURES[metric].has_side):
+        bad = sorted(unknown) or sorted(fields & {"side", "detail"})
         raise src.error(where + ("message",), f"message placeholder {{{bad[0]}}} is not "
                                               f"available for {metric}")
     thresholds = {}
@@ -271,7 +274,7 @@ def _catalogue_check(src: _Source, where: tuple[str, ...], metric: str, raw: Any
     return check
 
 
-def _catalogue_rule(src: _Source, rule_id: str, raw: Any, documents: dict[str, str]) -> Rule:
+def _catalogue_rule(src: _Source, rule_id: str, raw: Any) -> Rule:
     where = ("rules", rule_id)
     _keys_only(src, where, raw, {"title", "enabled", "advice", "sources", "checks"},
                {"title", "advice", "sources", "checks"})
@@ -289,10 +292,15 @@ def _catalogue_rule(src: _Source, rule_id: str, raw: Any, documents: dict[str, s
     for s in sources:
         _keys_only(src, where + ("sources",), s, {"document", "section"}, {"document", "section"})
         document = _text(src, where + ("sources",), s["document"])
-        if document not in documents:
-            raise src.error(where + ("sources",), f"document '{document}' is not listed in "
-                                                  "[documents]")
-        citations.append(Citation(document, _text(src, where + ("sources",), s["section"])))
+        index = guidance_index()
+        if document not in index:
+            raise src.error(where + ("sources",), f"document '{document}' is not in the guidance "
+                                                  f"index (known: {', '.join(index)})")
+        section = _text(src, where + ("sources",), s["section"])
+        if section not in index[document].sections:
+            raise src.error(where + ("sources",), f"section '{section}' is not a heading of "
+                                                  f"'{index[document].title}'")
+        citations.append(Citation(document, section))
     checks_raw = raw["checks"]
     if not isinstance(checks_raw, dict) or not checks_raw:
         raise src.error(where + ("checks",), "a rule needs at least one check")
@@ -304,21 +312,15 @@ def _catalogue_rule(src: _Source, rule_id: str, raw: Any, documents: dict[str, s
 
 def _read_catalogue(path: Path) -> Catalogue:
     data, src = _parse(path)
-    _keys_only(src, (), data, {"format", "settings", "documents", "rules"},
-               {"format", "documents", "rules"})
+    _keys_only(src, (), data, {"format", "settings", "rules"}, {"format", "rules"})
     if data["format"] != "formlab-rules/1":
         raise src.error(("format",), f"format must be \"formlab-rules/1\", got {data['format']!r}")
-    documents = data["documents"]
-    if not isinstance(documents, dict) or not documents:
-        raise src.error(("documents",), "[documents] must list the cited documents")
-    for name, title in documents.items():
-        _text(src, ("documents", name), title)
     settings = _settings(src, data.get("settings", {}), Settings(**SETTINGS_DEFAULTS))
     rules_raw = data["rules"]
     if not isinstance(rules_raw, dict) or not rules_raw:
         raise src.error(("rules",), "the catalogue has no rules")
-    rules = tuple(_catalogue_rule(src, rid, r, documents) for rid, r in rules_raw.items())
-    return Catalogue(str(path), dict(documents), settings, rules)
+    rules = tuple(_catalogue_rule(src, rid, r) for rid, r in rules_raw.items())
+    return Catalogue(str(path), settings, rules)
 
 
 @lru_cache(maxsize=8)

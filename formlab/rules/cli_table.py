@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from formlab.rules.catalogue import SEVERITIES, Catalogue, Check, Rule, load_catalogue
+from formlab.rules.guidance import citation_text
 from formlab.rules.measures import MEASURES
 from formlab.rules.standing import NOT_A_DIAGNOSIS, RED_FLAGS_NOTE, RED_FLAGS_SOURCES
 
@@ -47,17 +48,18 @@ def _thresholds(check: Check, sep: str = "  ") -> Text:
     return text
 
 
+def _metric_name(metric: str) -> str:
+    """The metric's label, with the key a coach's file uses for it."""
+    return f"{MEASURES[metric].label}\n({metric})"
+
+
 def _basis_label(basis: str) -> str:
     """Short kind of threshold for the overview (the full text is in ``formlab rules ID``)."""
     if "population percentile" in basis:
         return "population band"
-    if "research" in basis:
-        return "research-informed default"
-    return "formlab default" if "formlab default" in basis else basis
-
-
-def _doc_label(document: str) -> str:
-    return document.split("_", 1)[0]
+    if basis.startswith("no published threshold") or "no published threshold" in basis:
+        return "information only: no published threshold"
+    return "published figure" if "force-plate" in basis else basis
 
 
 def _overview(catalogue: Catalogue) -> Table:
@@ -66,21 +68,21 @@ def _overview(catalogue: Catalogue) -> Table:
     table.add_column("rule", style="bold", overflow="fold", ratio=2)
     table.add_column("metric", overflow="fold", ratio=2)
     table.add_column("thresholds (kind)", ratio=2)
-    table.add_column("sources (document: section)", ratio=4)
+    table.add_column("sources (document, section)", ratio=4)
     for rule in catalogue.rules:
-        sources = "\n".join(f"{_doc_label(s.document)}: {s.section}" for s in rule.sources)
+        sources = "\n".join(citation_text(s.document, s.section) for s in rule.sources)
         for i, check in enumerate(rule.checks):
             name = Text("")
             if i == 0:
                 name = Text(rule.id) + (Text(" (off)", style="dim") if not rule.enabled else Text())
             thresholds = _thresholds(check, "\n")
             thresholds.append(f"\n({_basis_label(check.basis)})", style="dim")
-            table.add_row(name, check.metric, thresholds, sources if i == 0 else "",
+            table.add_row(name, _metric_name(check.metric), thresholds, sources if i == 0 else "",
                           end_section=i == len(rule.checks) - 1)
     return table
 
 
-def _detail(catalogue: Catalogue, rule: Rule, console: Console) -> None:
+def _detail(rule: Rule, console: Console) -> None:
     console.print(Text(f"{rule.id}: {rule.title}" + ("" if rule.enabled else " (switched off)"),
                        style="bold"))
     table = Table(show_lines=True)
@@ -90,22 +92,20 @@ def _detail(catalogue: Catalogue, rule: Rule, console: Console) -> None:
     table.add_column("message")
     for c in rule.checks:
         sources = "\n".join(f"{s}: {t.source}" for s, t in c.thresholds.items())
-        table.add_row(c.metric, _thresholds(c), sources, c.message)
+        table.add_row(_metric_name(c.metric), _thresholds(c), sources, c.message)
     console.print(table)
     console.print("Advice:")
     for a in rule.advice:
         console.print(f"  • {a}")
     console.print("Sources:")
     for s in rule.sources:
-        title = catalogue.documents.get(s.document, s.document)
-        console.print(f"  • {s.document} ({title}): \"{s.section}\"")
+        console.print(f"  • {citation_text(s.document, s.section)}")
 
 
 def print_standing_notes(console: Console) -> None:
     """The not-a-diagnosis and red-flag texts, printed once."""
     console.print(Text(NOT_A_DIAGNOSIS, style="italic"))
-    sources = "; ".join(f"{_doc_label(s['document'])}: \"{s['section']}\""
-                        for s in RED_FLAGS_SOURCES)
+    sources = "; ".join(citation_text(s["document"], s["section"]) for s in RED_FLAGS_SOURCES)
     console.print(Text(f"{RED_FLAGS_NOTE} (see {sources})", style="italic"))
 
 
@@ -122,7 +122,7 @@ def run_rules(args: argparse.Namespace, console: Console | None = None) -> int:
             console.print(f"unknown rule '{rule_id}' (known: "
                           f"{', '.join(r.id for r in catalogue.rules)})")
             return 2
-        _detail(catalogue, rule, console)
+        _detail(rule, console)
     else:
         console.print(_overview(catalogue))
     print_standing_notes(console)

@@ -27,12 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from formlab.registry import clock
 from formlab.rules.catalogue import SEVERITIES, Catalogue, Check, Rule, Settings, load_catalogue
 from formlab.rules.measures import MEASURES, Inputs, Measure
 from formlab.rules.standing import standing_notes
 
 RANK = {s: i for i, s in enumerate(SEVERITIES)}
-UNIT_WORDS = {"deg": "degrees"}
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,11 @@ class _Hit:
     whole_run: bool
     side: str | None
     windows: list[dict]
+    detail: str = ""
 
     @property
     def threshold(self):
         return self.check.thresholds[self.severity]
-
-
-def _clock(t_s: float) -> str:
-    t = int(round(t_s))
-    return f"{t // 60}:{t % 60:02d}"
 
 
 def _run_span(inp: Inputs) -> tuple[float, float] | None:
@@ -143,7 +139,7 @@ def _level_in_windows(check: Check, measure: Measure, inp: Inputs,
 
 
 def _change_hit(check: Check, measure: Measure, inp: Inputs, value: float,
-                severity: str, side: str | None) -> _Hit:
+                severity: str, side: str | None, detail: str) -> _Hit:
     series = measure.windows(inp)
     w = inp.windows
     threshold = check.thresholds[severity].value
@@ -155,7 +151,7 @@ def _change_hit(check: Check, measure: Measure, inp: Inputs, value: float,
         first = i
     span = (float(w["start_s"].iloc[first]), float(w["end_s"].iloc[rows[-1]]))
     return _Hit(check, measure, severity, value, span, False, side,
-                _window_rows(inp, series, rows, measure))
+                _window_rows(inp, series, rows, measure), detail)
 
 
 def _judge(check: Check, inp: Inputs, settings: Settings) -> _Hit | None:
@@ -167,7 +163,7 @@ def _judge(check: Check, inp: Inputs, settings: Settings) -> _Hit | None:
     severity = check.severity_of(value)
     if measure.kind == "change":
         return None if severity is None else _change_hit(check, measure, inp, value, severity,
-                                                         reading.side)
+                                                         reading.side, reading.detail)
     if severity is not None:
         windows: list[dict] = []
         series = measure.windows(inp) if measure.kind == "level" else None
@@ -176,7 +172,8 @@ def _judge(check: Check, inp: Inputs, settings: Settings) -> _Hit | None:
             rows = [i for i in range(len(series))
                     if pd.notna(series.iloc[i]) and check.beyond(_shown(measure, series.iloc[i]), t)]
             windows = _window_rows(inp, series, rows, measure)
-        return _Hit(check, measure, severity, value, _run_span(inp), True, reading.side, windows)
+        return _Hit(check, measure, severity, value, _run_span(inp), True, reading.side, windows,
+                    reading.detail)
     if measure.kind == "level":
         return _level_in_windows(check, measure, inp, settings)
     return None
@@ -203,11 +200,14 @@ def _step_evidence(hit: _Hit, inp: Inputs) -> dict | None:
 def _message(hit: _Hit) -> str:
     m = hit.measure
     text = hit.check.message.format(value=m.fmt(hit.value), threshold=m.fmt(hit.threshold.value),
-                                    unit=UNIT_WORDS.get(m.unit, m.unit), severity=hit.severity,
-                                    label=m.label, side=hit.side or "unknown")
-    if hit.span_s is not None and not hit.whole_run:
-        text += f" This shows from {_clock(hit.span_s[0])} to {_clock(hit.span_s[1])} of the recording."
-    return text
+                                    unit=m.unit, severity=hit.severity, label=m.label,
+                                    side=hit.side or "unknown", detail=hit.detail)
+    if hit.span_s is None:
+        return text
+    span = f"{clock(hit.span_s[0])} to {clock(hit.span_s[1])}"
+    if hit.whole_run:
+        return text + f" This holds over the whole run ({span})."
+    return text + f" This shows from {span} of the recording."
 
 
 def _finding(rule: Rule, hits: list[_Hit], inp: Inputs) -> dict:
@@ -234,9 +234,12 @@ def _finding(rule: Rule, hits: list[_Hit], inp: Inputs) -> dict:
         "title": rule.title,
         "severity": top.severity,
         "metric": top.check.metric,
+        "label": top.measure.label,
         "value": top.value,
         "unit": top.measure.unit,
         "threshold": top.threshold.value,
+        "value_text": f"{top.measure.fmt(top.value)} {top.measure.unit}",
+        "threshold_text": f"{top.measure.fmt(top.threshold.value)} {top.measure.unit}",
         "direction": top.check.direction,
         "threshold_source": top.threshold.source,
         "span_s": [round(top.span_s[0], 2), round(top.span_s[1], 2)] if top.span_s else None,
@@ -251,7 +254,7 @@ def _finding(rule: Rule, hits: list[_Hit], inp: Inputs) -> dict:
 def _too_few_steps(inp: Inputs, settings: Settings) -> str | None:
     n = _running_steps(inp)
     if n < settings.min_running_steps:
-        return f"only {n} valid running steps (the rules need {settings.min_running_steps})"
+        return f"{n} running steps, they need {settings.min_running_steps}"
     return None
 
 
@@ -296,15 +299,70 @@ def unevaluated(analysis: Any, catalogue: Catalogue | None = None) -> list[dict]
         partly = len(missing) < len(rule.checks)
         for metric, reason in missing:
             out.append({"rule": rule.id, "metric": metric, "partial": partly,
-                        "reason": (f"check {metric} skipped (the rule's other checks ran): "
-                                   if partly else f"{metric}: ") + reason})
+                        "reason": ("skipped, the rule's other checks ran: " if partly else "")
+                        + reason})
     return out
 
 
+def checks_status(analysis: Any, catalogue: Catalogue | None = None) -> dict:
+    """Which guidance checks (rules) ran: ``{"checks": n enabled, "ran": [rule ids],
+    "could_not_run": [{"rule", "title", "reason"}], "switched_off": [rule ids]}``. A rule runs
+    when at least one of its measurements could be judged."""
+    catalogue = catalogue if catalogue is not None else load_catalogue()
+    settings = catalogue.settings
+    inp = Inputs.from_analysis(analysis, settings.window_min_steps)
+    too_few = _too_few_steps(inp, settings)
+    out: dict = {"checks": 0, "ran": [], "could_not_run": [], "switched_off": []}
+    for rule in catalogue.rules:
+        if not rule.enabled:
+            out["switched_off"].append(rule.id)
+            continue
+        out["checks"] += 1
+        reasons = [too_few] if too_few else [MEASURES[c.metric].read(inp).reason
+                                             for c in rule.checks]
+        if all(r is not None for r in reasons):
+            out["could_not_run"].append({"rule": rule.id, "title": rule.title,
+                                         "reason": "; ".join(dict.fromkeys(reasons))})
+        else:
+            out["ran"].append(rule.id)
+    return out
+
+
+def status_lines(summary: dict, catalogue: Catalogue | None = None) -> list[str]:
+    """What every output says before (or instead of) the findings: first the checks that could
+    not run and why ("9 of 9 guidance checks could not run: 12 running steps, they need 30"),
+    then "nothing flagged" only when there is no finding, naming what was checked."""
+    status = (summary or {}).get("rules_status")
+    if not status:
+        return []
+    catalogue = catalogue if catalogue is not None else load_catalogue()
+    titles = {r.id: r.title for r in catalogue.rules}
+    total, failed = status["checks"], status["could_not_run"]
+    lines = []
+    if failed:
+        reasons = list(dict.fromkeys(f["reason"] for f in failed))
+        if len(reasons) == 1:
+            lines.append(f"{len(failed)} of {total} guidance checks could not run: {reasons[0]}.")
+        else:
+            lines.append(f"{len(failed)} of {total} guidance checks could not run: "
+                         + "; ".join(f"{f['title'].lower()}: {f['reason']}" for f in failed)
+                         + ".")
+    if not (summary.get("findings") or []) and status["ran"]:
+        checked = ", ".join(titles.get(r, r).lower() for r in status["ran"])
+        lines.append(f"Nothing flagged: all {total} guidance checks ran ({checked})." if not failed
+                     else f"No finding from the {len(status['ran'])} checks that could run "
+                          f"({checked}).")
+    if status.get("switched_off"):
+        lines.append(f"Switched off: {', '.join(titles.get(r, r).lower() for r in status['switched_off'])}.")
+    return lines
+
+
 def rules_summary(analysis: Any, catalogue: Catalogue | None = None) -> dict:
-    """The SUMMARY.json keys the rules layer fills: ``findings``, ``rules_not_evaluated`` and
-    ``rules_notes`` (the standing not-a-diagnosis and red-flag texts with their sources)."""
+    """The SUMMARY.json keys the rules layer fills: ``findings``, ``rules_status`` (which checks
+    ran), ``rules_not_evaluated`` (each check that could not run, and why) and ``rules_notes``
+    (the standing not-a-diagnosis and red-flag texts with their sources)."""
     catalogue = catalogue if catalogue is not None else load_catalogue()
     return {"findings": evaluate(analysis, catalogue),
+            "rules_status": checks_status(analysis, catalogue),
             "rules_not_evaluated": unevaluated(analysis, catalogue),
             "rules_notes": standing_notes()}

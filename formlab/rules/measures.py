@@ -25,6 +25,9 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from formlab.registry import METRICS
+from formlab.treadmill import SPEED_TOLERANCE_MPS
+
 
 @dataclass(frozen=True)
 class Inputs:
@@ -88,6 +91,7 @@ class Reading:
     value: float | None
     reason: str | None = None
     side: str | None = None
+    detail: str = ""  # the numbers behind the value in words, for the message's {detail}
 
 
 def _number(x: Any) -> float | None:
@@ -138,25 +142,25 @@ class Measure:
 # builders
 
 
-def _null_reason(inp: Inputs, what: str, needs: str, hints: tuple[str, ...]) -> str:
-    """Why ``what`` is null: the analysis' own note when one mentions a hint, else what it needs."""
+def _null_reason(inp: Inputs, key: str, hints: tuple[str, ...]) -> str:
+    """Why the registry metric ``key`` was not measured, in words: the analysis' own note when one
+    mentions a hint, else what the metric needs."""
+    m = METRICS[key]
     for note in inp.summary.get("notes") or []:
         if any(h in str(note) for h in hints):
-            return f"{what} is null in the summary: {note}"
-    return f"{what} is null in the summary ({needs})"
+            return f"{m.label.lower()} was not measured: {note}"
+    return f"{m.label.lower()} needs {m.needs}"
 
 
-def _summary_reader(path: tuple[str, ...], needs: str,
+def _summary_reader(path: tuple[str, ...], key: str,
                     hints: tuple[str, ...] = ()) -> Callable[[Inputs], Reading]:
-    dotted = ".".join(path)
 
     def read(inp: Inputs) -> Reading:
         if not inp.metrics:
             return Reading(None, "the summary has no metrics")
         value = _number(_path(inp.metrics, path))
         if value is None:
-            return Reading(None, _null_reason(inp, f"metrics.{dotted}", needs,
-                                              hints + NO_RUNNING))
+            return Reading(None, _null_reason(inp, key, hints + NO_RUNNING))
         return Reading(value)
 
     return read
@@ -198,10 +202,12 @@ def _step_column(column: str, side: str | None = None,
 def _balance_offset(inp: Inputs) -> Reading:
     left_pct = _number(inp.metrics.get("ground_contact_balance_left_pct"))
     if left_pct is None:
-        return Reading(None, _null_reason(inp, "metrics.ground_contact_balance_left_pct",
-                                          "needs the side of each step", SIDE_HINTS + NO_RUNNING))
+        return Reading(None, _null_reason(inp, "ground_contact_balance_left_pct",
+                                          SIDE_HINTS + NO_RUNNING))
     side = "left" if left_pct > 50 else "right" if left_pct < 50 else None
-    return Reading(abs(left_pct - 50.0), side=side)
+    balance = METRICS["ground_contact_balance_left_pct"]
+    detail = f"{balance.fmt(left_pct)} L / {balance.fmt(100.0 - balance.shown(left_pct))} R"
+    return Reading(abs(left_pct - 50.0), side=side, detail=detail)
 
 
 def _balance_left_pct_windows(inp: Inputs) -> pd.Series | None:
@@ -237,14 +243,44 @@ def _balance_sides_windows(inp: Inputs) -> pd.Series | None:
 def _impact_asymmetry(inp: Inputs) -> Reading:
     value = _number(inp.metrics.get("impact_asymmetry_pct"))
     if value is None:
-        return Reading(None, _null_reason(inp, "metrics.impact_asymmetry_pct",
-                                          "needs the side of each step", SIDE_HINTS + NO_RUNNING))
+        return Reading(None, _null_reason(inp, "impact_asymmetry_pct", SIDE_HINTS + NO_RUNNING))
     left = _number(_path(inp.metrics, ("impact_g", "left")))
     right = _number(_path(inp.metrics, ("impact_g", "right")))
     side = None
     if left is not None and right is not None and left != right:
         side = "left" if left > right else "right"
-    return Reading(value, side=side)
+    return Reading(value, side=side, detail=_impact_sides_text(left, right, value))
+
+
+def _impact_sides_text(left: float | None, right: float | None, asymmetry_pct: float) -> str:
+    """"impact 2.99 g against 2.27 g on the left, 27.4 % more" (the harder side first; the
+    percentage is the impact asymmetry: the difference over the mean of the two sides)."""
+    if left is None or right is None:
+        return ""
+    g, pct = METRICS["impact_g"], METRICS["impact_asymmetry_pct"]
+    hi, lo, other = (left, right, "right") if left >= right else (right, left, "left")
+    return (f"impact {g.with_unit(hi)} against {g.with_unit(lo)} on the {other}, "
+            f"{pct.with_unit(asymmetry_pct)} more")
+
+
+def _impact_change_text(inp: Inputs) -> tuple[str | None, str]:
+    """The side landing harder at the end and each side's impact in the first and last drift
+    window ("right foot 2.46 → 2.68 g, left foot 2.50 → 2.43 g")."""
+    w = inp.windows
+    if w is None or len(w) < 2 or not {"impact_left_g", "impact_right_g"} <= set(w.columns):
+        return None, ""
+    g = METRICS["impact_g"]
+    first, last = w.iloc[0], w.iloc[-1]
+    values = {s: (_number(first[f"impact_{s}_g"]), _number(last[f"impact_{s}_g"]))
+              for s in ("left", "right")}
+    if any(v is None for pair in values.values() for v in pair):
+        return None, ""
+    end = {s: values[s][1] for s in values}
+    side = None if end["left"] == end["right"] else max(end, key=end.get)
+    order = [side, "left" if side == "right" else "right"] if side else ["left", "right"]
+    text = ", ".join(f"{s} foot {g.fmt(values[s][0])} → {g.with_unit(values[s][1])}"
+                     for s in order)
+    return side, text
 
 
 def _impact_asymmetry_windows(inp: Inputs) -> pd.Series | None:
@@ -286,8 +322,6 @@ def _incline_pct(inp: Inputs) -> Reading:
                          "(incline_pct or incline_deg)")
 
 
-SPEED_TOLERANCE_MPS = 0.05
-"""Treadmill speeds closer than this count as the same pace (as in formlab.report.speed)."""
 
 
 def _window_speeds(inp: Inputs) -> tuple[float, float] | None:
@@ -327,76 +361,83 @@ def _change(base: "Measure") -> tuple[Callable[[Inputs], Reading],
                                  f"{inp.window_min_steps} steps")
         series = base.windows(inp)
         if series is None:
-            return Reading(None, f"the drift windows have no {base.name} values")
+            return Reading(None, f"the drift windows have no {base.label.lower()} values")
         finite = series[series.notna()]
         if len(finite) < 2:
-            return Reading(None, f"needs at least 2 drift windows with {base.name}; "
+            return Reading(None, f"needs at least 2 drift windows with {base.label.lower()}; "
                                  f"the run has {len(finite)}")
         speeds = _window_speeds(inp)
         if speeds is not None and abs(speeds[1] - speeds[0]) > SPEED_TOLERANCE_MPS:
-            return Reading(None, f"the treadmill speed changed ({speeds[0]:.2f} → "
-                                 f"{speeds[1]:.2f} m/s between the first and last window): "
+            return Reading(None, f"the treadmill speed changed ({METRICS['treadmill_speed_mps'].fmt(speeds[0])} → "
+                                 f"{METRICS['treadmill_speed_mps'].with_unit(speeds[1])} between the first and last window): "
                                  "a change there is pace, not fatigue")
-        return Reading(float(finite.iloc[-1] - finite.iloc[0]))
+        side, detail = (_impact_change_text(inp) if base.name == "impact_asymmetry_pct"
+                        else (None, ""))
+        return Reading(float(finite.iloc[-1] - finite.iloc[0]), side=side, detail=detail)
 
     return read, windows
 
 
-def _level(name: str, label: str, unit: str, decimals: int, path: tuple[str, ...], needs: str,
-           window_columns: tuple[str, ...], step: Callable[[Inputs], pd.Series | None] | None = None,
-           hints: tuple[str, ...] = ()) -> Measure:
-    return Measure(name=name, label=label, unit=unit, decimals=decimals, kind="level",
-                   read=_summary_reader(path, needs, hints),
+def _level(name: str, key: str, path: tuple[str, ...], window_columns: tuple[str, ...],
+           step: Callable[[Inputs], pd.Series | None] | None = None,
+           hints: tuple[str, ...] = (), label: str | None = None) -> Measure:
+    """A level measure of the registry metric ``key`` (its label, unit, decimals and needs)."""
+    m = METRICS[key]
+    return Measure(name=name, label=label or m.label, unit=m.unit_text, decimals=m.decimals,
+                   kind="level", read=_summary_reader(path, key, hints),
                    windows=_window_column(*window_columns), steps=step or (lambda i: None))
 
 
 def _registry() -> dict[str, Measure]:
+    drop = METRICS["pelvic_drop_deg"]
+    balance, asymmetry = METRICS["ground_contact_balance_left_pct"], METRICS["impact_asymmetry_pct"]
     level = [
-        _level("cadence_spm", "cadence", "spm", 0, ("cadence_spm",), "needs running steps",
-               ("cadence_spm",),
+        _level("cadence_spm", "cadence_spm", ("cadence_spm",), ("cadence_spm",),
                _step_column("step_time_s", transform=lambda s: 60.0 / s.where(s > 0))),
-        _level("ground_contact_ms", "ground contact time", "ms", 0, ("ground_contact_ms", "mean"),
-               "needs toe-off detection", ("contact_ms", "ground_contact_ms"),
-               _step_column("contact_ms")),
-        _needs_forward(_level("braking_mps", "braking per step", "m/s", 2,
-                              ("braking_mps", "mean"), "needs the forward axis", ("braking_mps",),
-                              _step_column("braking_mps"))),
-        _level("vertical_oscillation_cm", "vertical oscillation", "cm", 1,
-               ("vertical_oscillation_cm",), "needs running steps", ("vertical_oscillation_cm",),
-               _step_column("vertical_oscillation_cm")),
-        _level("vertical_ratio_pct", "vertical ratio", "%", 1, ("vertical_ratio_pct",),
-               "needs the treadmill speed: metadata treadmill_speed_mps or --speed",
+        _level("ground_contact_ms", "ground_contact_ms", ("ground_contact_ms", "mean"),
+               ("contact_ms", "ground_contact_ms"), _step_column("contact_ms")),
+        _needs_forward(_level("braking_mps", "braking_mps", ("braking_mps", "mean"),
+                              ("braking_mps",), _step_column("braking_mps"))),
+        _needs_forward(_level("braking_pct", "braking_pct", ("braking_pct",), ("braking_pct",),
+                              hints=("treadmill speed",))),
+        _level("vertical_oscillation_cm", "vertical_oscillation_cm", ("vertical_oscillation_cm",),
+               ("vertical_oscillation_cm",), _step_column("vertical_oscillation_cm")),
+        _level("vertical_ratio_pct", "vertical_ratio_pct", ("vertical_ratio_pct",),
                ("vertical_ratio_pct",), hints=("treadmill speed",)),
-        _level("pelvic_tilt_deg", "anterior pelvic tilt (vs standing)", "deg", 1,
-               ("pelvic_tilt_deg", "mean"), "needs a gyroscope and a standing moment",
-               ("pelvic_tilt_deg",), _step_column("pelvic_tilt_deg"), ANGLE_HINTS + ("pelvic tilt",)),
-        _level("pelvic_drop_left_deg", "contralateral pelvic drop in left stance", "deg", 1,
-               ("pelvic_drop_deg", "left"), "needs a gyroscope and the side of each step",
+        _level("pelvic_tilt_deg", "pelvic_tilt_deg", ("pelvic_tilt_deg", "mean"),
+               ("pelvic_tilt_deg",), _step_column("pelvic_tilt_deg"),
+               ANGLE_HINTS + ("pelvic tilt",)),
+        _level("pelvic_drop_left_deg", "pelvic_drop_deg", ("pelvic_drop_deg", "left"),
                ("pelvic_drop_left_deg",), _step_column("pelvic_drop_deg", side="left"),
-               ANGLE_HINTS + SIDE_HINTS),
-        _level("pelvic_drop_right_deg", "contralateral pelvic drop in right stance", "deg", 1,
-               ("pelvic_drop_deg", "right"), "needs a gyroscope and the side of each step",
+               ANGLE_HINTS + SIDE_HINTS, f"{drop.label}, left stance"),
+        _level("pelvic_drop_right_deg", "pelvic_drop_deg", ("pelvic_drop_deg", "right"),
                ("pelvic_drop_right_deg",), _step_column("pelvic_drop_deg", side="right"),
-               ANGLE_HINTS + SIDE_HINTS),
-        _level("pelvic_rotation_range_deg", "pelvic rotation range", "deg", 1,
-               ("pelvic_rotation_deg", "range"), "needs a gyroscope",
+               ANGLE_HINTS + SIDE_HINTS, f"{drop.label}, right stance"),
+        _level("pelvic_rotation_range_deg", "pelvic_rotation_deg", ("pelvic_rotation_deg", "range"),
                ("pelvic_rotation_range_deg",), _step_column("pelvic_rotation_range_deg"),
                hints=ANGLE_HINTS),
-        Measure("contact_balance_offset_pct", "ground contact balance off 50/50", "%", 1,
-                "level", _balance_offset, _balance_offset_windows, has_side=True,
-                window_sides=_balance_sides_windows),
-        Measure("impact_asymmetry_pct", "impact asymmetry", "%", 1, "level", _impact_asymmetry,
-                _impact_asymmetry_windows, has_side=True, window_sides=_impact_sides_windows),
-        Measure("incline_pct", "treadmill incline", "%", 1, "context", _incline_pct),
+        Measure("contact_balance_offset_pct", f"{balance.label}, away from 50/50",
+                balance.difference_unit, balance.decimals, "level", _balance_offset,
+                _balance_offset_windows, has_side=True, window_sides=_balance_sides_windows),
+        Measure("impact_asymmetry_pct", asymmetry.label, asymmetry.unit, asymmetry.decimals,
+                "level", _impact_asymmetry, _impact_asymmetry_windows, has_side=True,
+                window_sides=_impact_sides_windows),
+        Measure("incline_pct", METRICS["incline_pct"].label, METRICS["incline_pct"].unit,
+                METRICS["incline_pct"].decimals, "context", _incline_pct),
     ]
     out = {m.name: m for m in level}
-    for base in ("cadence_spm", "ground_contact_ms", "pelvic_tilt_deg", "impact_asymmetry_pct",
-                 "braking_mps", "vertical_oscillation_cm"):
+    for base, key in (("cadence_spm", "cadence_spm"), ("ground_contact_ms", "ground_contact_ms"),
+                      ("pelvic_tilt_deg", "pelvic_tilt_deg"),
+                      ("impact_asymmetry_pct", "impact_asymmetry_pct"),
+                      ("braking_mps", "braking_mps"),
+                      ("vertical_oscillation_cm", "vertical_oscillation_cm")):
         b = out[base]
         read, windows = _change(b)
         name = f"{base}_change"
-        out[name] = Measure(name, f"change in {b.label} since the first window", b.unit,
-                            b.decimals, "change", read, windows)
+        out[name] = Measure(name, f"change in {b.label.lower()} from the first to the last "
+                                  "drift window", METRICS[key].difference_unit, b.decimals,
+                            "change", read, windows, has_side=b.has_side,
+                            window_sides=b.window_sides)
     out["pelvic_drop_left_deg"] = _with_side(out["pelvic_drop_left_deg"], "left")
     out["pelvic_drop_right_deg"] = _with_side(out["pelvic_drop_right_deg"], "right")
     return out

@@ -6,6 +6,8 @@ guidance documents say need a professional's attention, so a standing note point
 
 from __future__ import annotations
 
+from formlab.rules.guidance import citation
+
 NOT_A_DIAGNOSIS = (
     "These findings describe running form measured by one sensor at the waist and compare it with "
     "population ranges and the guidance documents. They are feedback on running form, not a "
@@ -19,11 +21,11 @@ RED_FLAGS_NOTE = (
     "sports doctor."
 )
 
-RED_FLAGS_SOURCES: tuple[dict[str, str], ...] = (
-    {"document": "001_c95a1bb2ed3ed75b.txt", "section": "When Should You Be Concerned?"},
-    {"document": "001_c95a1bb2ed3ed75b.txt", "section": "When to See a Professional"},
-    {"document": "003_9992d6dc828bdea4.txt", "section": "Have I seen a doctor?"},
-    {"document": "004_c21af62e96248a57.txt",
+RED_FLAGS_SOURCES: tuple[dict[str, str], ...] = (  # guidance-index keys
+    {"document": "back-pain-when-running", "section": "When Should You Be Concerned?"},
+    {"document": "back-pain-when-running", "section": "When to See a Professional"},
+    {"document": "back-pain-after-running", "section": "Have I seen a doctor?"},
+    {"document": "sore-back-after-running",
      "section": "In Conclusion: Take Care of Your Back for a Pain-Free Run"},
 )
 
@@ -31,4 +33,5 @@ RED_FLAGS_SOURCES: tuple[dict[str, str], ...] = (
 def standing_notes() -> dict:
     """The standing texts as they go into SUMMARY.json (key ``rules_notes``)."""
     return {"not_a_diagnosis": NOT_A_DIAGNOSIS,
-            "red_flags": {"text": RED_FLAGS_NOTE, "sources": [dict(s) for s in RED_FLAGS_SOURCES]}}
+            "red_flags": {"text": RED_FLAGS_NOTE, "sources": [citation(s["document"], s["section"])
+                                                         for s in RED_FLAGS_SOURCES]}}

@@ -12,6 +12,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from formlab.summary import drift_windows
+
 CADENCE_SPM = 172.0
 CONTACT_LEFT_MS = 250.0
 CONTACT_RIGHT_MS = 240.0
@@ -99,12 +101,14 @@ def make_session(duration_s: float = 600.0, sample_rate_hz: float = 100.0, *, gy
         "drift": {"window_s": 120,
                   "cadence_spm_per_10min": cadence_drift_spm_per_10min},
         "findings": [{
-            "rule": "pelvic_drop", "severity": "watch", "metric": "pelvic_drop_deg",
+            "rule": "pelvic_drop", "severity": "watch", "metric": "pelvic_drop_right_deg",
+            "label": "Pelvic drop, right stance", "unit": "degrees",
             "value": 6.0, "threshold": 5.0, "span_s": [start_s, end_s],
             "message": "Right-side pelvic drop is larger than typical",
             "advice": ["Add single-leg strength work for the hip abductors."],
-            "sources": [{"document": "001_c95a1bb2ed3ed75b.txt",
-                         "section": "Strengthen your core and glutes"}],
+            "sources": [{"document": "Why You Experience Lower Back Pain When Running and "
+                                     "What to Do About It",
+                         "section": "Work on Glutes and Hips"}],
         }] if gyro and sided else [],
         "notes": ([] if gyro else ["no gyroscope: pelvic angles are not measured"])
         + ([] if sided else ["step sides unknown: left/right metrics are null"]),
@@ -118,7 +122,7 @@ def make_session(duration_s: float = 600.0, sample_rate_hz: float = 100.0, *, gy
         t_s=t_s, sample_rate_hz=sample_rate_hz,
         gaps=[SimpleNamespace(start_s=200.0, end_s=200.5, missing_samples=50)], warnings=[])
     calibration = SimpleNamespace(standing_found=True, mount="x up, y left, z back", notes=[])
-    windows = pd.DataFrame({"start_s": [start_s], "end_s": [end_s], "steps": [len(v)]})
+    windows = drift_windows(steps)
     bouts = pd.DataFrame({"start_s": [start_s], "end_s": [end_s], "activity": ["running"]})
     return SimpleNamespace(recording=recording, calibration=calibration, body=None,
                            angles=angles, bouts=bouts, steps=steps, windows=windows,

@@ -52,8 +52,8 @@ def test_contact_time_difference_shows_in_the_comparison(recordings, tmp_path):
     from formlab.report.compare import compare
 
     a, b = (analyze(read_recording(p)) for p in recordings)
-    rows = {r.metric.name: r for r in compare(a, b).rows}
-    assert rows["contact_ms"].delta == pytest.approx(20.0, abs=6.0)
+    rows = {r.metric.key: r for r in compare(a, b).rows}
+    assert rows["ground_contact_ms"].delta == pytest.approx(20.0, abs=6.0)
 
 
 def test_tiles_show_the_real_summary(recordings, tmp_path):

@@ -12,7 +12,7 @@ from formlab.report.bands import band_colour, band_ranges
 from formlab.report.compare import compare
 from formlab.report.fatigue import fatigue
 from formlab.report.figures import plot_indices, rolling_median
-from formlab.report.speed import speed_stages
+from formlab.treadmill import session_stages as speed_stages
 from formlab.report.stride_cycle import stride_cycle
 from formlab.report.tiles import tiles
 from report_synthetic import CONTACT_LEFT_MS, CADENCE_SPM, make_session
@@ -45,23 +45,24 @@ def test_band_ranges_tile_the_axis_without_holes():
 def test_tiles_show_values_splits_and_bands():
     s = make_session(300.0)
     s.summary["metrics"]["ground_contact_balance_left_pct"] = 49.1
-    by_title = {t.title: t for t in tiles(s.summary)}
-    assert by_title["Contact-time balance"].value == "49.1 L / 50.9 R"
-    assert by_title["Contact-time balance"].band == "orange"
-    assert by_title["Cadence"].value == f"{s.summary['metrics']['cadence_spm']:.0f}"
+    by_key = {t.key: t for t in tiles(s.summary)}
+    assert by_key["ground_contact_balance_left_pct"].value == "49.1 L / 50.9 R"
+    assert by_key["ground_contact_balance_left_pct"].band == "orange"
+    assert by_key["cadence_spm"].value == f"{s.summary['metrics']['cadence_spm']:.0f}"
     gct = s.summary["metrics"]["ground_contact_ms"]
-    assert by_title["Ground contact time"].detail == f"{gct['left']:.0f} L / {gct['right']:.0f} R"
-    assert by_title["Step length"].value is None
-    assert "treadmill speed" in by_title["Step length"].why
+    assert by_key["ground_contact_ms"].detail == f"{gct['left']:.0f} L / {gct['right']:.0f} R"
+    assert by_key["step_length_m"].value is None
+    assert "treadmill speed" in by_key["step_length_m"].why
 
 
 def test_tiles_without_gyroscope_say_what_is_missing():
     s = make_session(300.0, gyro=False, sided=False)
-    by_title = {t.title: t for t in tiles(s.summary)}
-    for title in ("Pelvic tilt", "Pelvic drop", "Pelvic rotation", "Contact-time balance"):
-        assert by_title[title].value is None
-        assert by_title[title].why
-    assert by_title["Ground contact time"].detail == "left/right: not measurable"
+    by_key = {t.key: t for t in tiles(s.summary)}
+    for key in ("pelvic_tilt_deg", "pelvic_drop_deg", "pelvic_rotation_deg",
+                "ground_contact_balance_left_pct"):
+        assert by_key[key].value is None
+        assert by_key[key].why
+    assert by_key["ground_contact_ms"].detail == "left/right: not measurable"
 
 
 def test_plot_indices_thin_evenly_and_keep_the_ends():
@@ -99,17 +100,20 @@ def test_stride_cycle_needs_sides():
 def test_fatigue_first_against_last_segment():
     s = make_session(1230.0, cadence_drift_spm_per_10min=2.0)   # running 30 s .. 1220 s
     f = fatigue(s)
-    assert f.first_s == (30.0, 330.0) and f.last_s == (920.0, 1220.0)
-    rows = {r.metric.name: r for r in f.rows}
-    # cadence rises 2 spm per 10 minutes: segment midpoints (180 s, 1070 s) are 890 s apart
-    assert rows["cadence_spm"].change == pytest.approx(2.0 * 890 / 600, abs=0.1)
-    assert rows["cadence_spm"].per_10min == 2.0
-    assert rows["contact_ms"].per_10min is None
+    w = s.windows
+    assert f.first_s == (w["start_s"].iloc[0], w["end_s"].iloc[0])
+    assert f.last_s == (w["start_s"].iloc[-1], w["end_s"].iloc[-1])
+    assert f.first_s[0] == pytest.approx(30.0) and f.last_s[1] == pytest.approx(1220.0, abs=1.0)
+    rows = {r.metric.key: r for r in f.rows}
+    # cadence rises 2 spm per 10 minutes between the first and the last window's middles
+    apart_s = 0.5 * (sum(f.last_s) - sum(f.first_s))
+    assert rows["cadence_spm"].change == pytest.approx(2.0 * apart_s / 600, abs=0.15)
+    assert rows["ground_contact_ms"].change == pytest.approx(0.0, abs=3.0)
     assert not f.speed_changed
 
 
 def test_fatigue_needs_two_minutes():
-    assert "shorter than 2 minutes" in fatigue(make_session(100.0))
+    assert "fewer than two drift windows of 2 minutes" in fatigue(make_session(100.0))
 
 
 def test_speed_stages_from_steps_and_from_metadata():
@@ -130,8 +134,8 @@ def test_comparison_at_matched_speed():
     b.steps["contact_ms"] += 12.0
     cmp = compare(a, b)
     assert cmp.matched_speeds_mps == [3.3] and cmp.caveat is None
-    rows = {r.metric.name: r for r in cmp.rows}
-    assert rows["contact_ms"].delta == pytest.approx(12.0, abs=1.5)
+    rows = {r.metric.key: r for r in cmp.rows}
+    assert rows["ground_contact_ms"].delta == pytest.approx(12.0, abs=1.5)
     assert rows["cadence_spm"].delta == pytest.approx(0.0, abs=0.2)
 
 
@@ -177,10 +181,12 @@ def test_panels_without_gyroscope_or_sides_say_not_measurable(tmp_path):
 def test_findings_show_value_threshold_advice_and_titles(tmp_path):
     html = write_report([make_session(300.0)], tmp_path / "r.html").read_text()
     assert "Right-side pelvic drop is larger than typical" in html
-    assert "Measured pelvic_drop_deg = 6.00 °; threshold 5.00 °" in html
+    assert ("Measured: Pelvic drop, right stance 6.00 degrees; the watch level starts at 5.00 "
+            "degrees") in html
+    assert "pelvic_drop_right_deg" not in html.split("<body>")[1].split("<script")[0]
     assert "single-leg strength work" in html
     assert ("<cite>Why You Experience Lower Back Pain When Running and What to Do About It"
-            "</cite>, section “Strengthen your core and glutes”") in html
+            "</cite>, section “Work on Glutes and Hips”") in html
     assert "not a medical assessment" in html
 
 
@@ -217,7 +223,7 @@ def test_signed_numbers_have_no_negative_zero():
 def test_impact_tile_uses_the_mean_when_sides_are_unknown():
     s = make_session(300.0, sided=False)
     s.summary["metrics"]["impact_g"] = {"left": None, "right": None, "mean": 2.59}
-    impact = {t.title: t for t in tiles(s.summary)}["Impact"]
+    impact = {t.key: t for t in tiles(s.summary)}["impact_g"]
     assert impact.value == "2.59" and impact.detail.startswith("left/right: not measurable")
 
 
@@ -232,3 +238,30 @@ def test_recording_without_running_has_no_plots_only_reasons(tmp_path):
     assert 'class="plotly-graph-div"' not in html
     assert "Metrics over the run: not measurable from this recording" in html
     assert "No fatigue comparison:</strong> no running steps were found" in html
+
+
+def test_plot_axes_never_span_less_than_the_registry_minimum():
+    from formlab.registry import METRICS
+    from formlab.report.figures import axis_range
+
+    steady = np.full(500, 172.0) + np.random.default_rng(1).normal(0, 0.5, 500)
+    lo, hi = axis_range(steady, METRICS["cadence_spm"].min_axis_span, 0)
+    assert hi - lo == pytest.approx(METRICS["cadence_spm"].min_axis_span)
+    assert lo < 172.0 < hi
+    wide = np.linspace(150.0, 190.0, 500)
+    lo, hi = axis_range(wide, METRICS["cadence_spm"].min_axis_span, 0)
+    assert lo < 151.0 and hi > 189.0
+
+
+def test_fatigue_change_is_the_summary_drift_change_and_percentages_change_by_points():
+    from formlab.registry import METRICS
+    from formlab.report.sections import _difference, fatigue_html
+    from formlab.summary import form_drift
+
+    s = make_session(1230.0, cadence_drift_spm_per_10min=2.0)
+    drift = form_drift(s.windows)
+    html = fatigue_html(fatigue(s))
+    cadence = METRICS["cadence_spm"]
+    assert f"<td class=num>{_difference(cadence, drift['change']['cadence_spm'])}</td>" in html
+    assert _difference(METRICS["impact_asymmetry_pct"], 11.04) == "+11.0 points"
+    assert _difference(METRICS["pelvic_tilt_deg"], 8.36 - 6.14) == "+2.2"

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[2]
+COACH_LEVELS = Path(__file__).with_name("coach_levels.toml")
 
 
 def guidance_dir() -> Path:
@@ -46,6 +47,7 @@ GOOD_SUMMARY = {
         "impact_g": {"left": 2.6, "right": 2.65},
         "impact_asymmetry_pct": 1.9,
         "braking_mps": {"left": 0.15, "right": 0.16, "mean": 0.155},
+        "braking_pct": 4.8,
         "pelvic_tilt_deg": {"mean": 7.0, "range": 5.0},
         "pelvic_drop_deg": {"left": 5.0, "right": 5.2},
         "pelvic_rotation_deg": {"range": 10.0},
