@@ -52,6 +52,9 @@ td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
                 letter-spacing:.04em; padding:1px 8px; border-radius:10px; color:#fff;
                 background:#95a5a6; margin-right:8px; }
 .finding .msg { font-weight:600; }
+.finding .try { margin:6px 0 2px; }
+.finding details { font-size:14px; margin:2px 0 4px; }
+details.more-findings > summary { cursor:pointer; color:#2c5d8f; margin:8px 0; }
 .finding p { margin:6px 0 2px; }
 .finding .measured { color:var(--muted); font-size:14px; margin:4px 0; }
 .finding ul { margin:6px 0 6px 18px; padding:0; }
@@ -103,6 +106,7 @@ td, th { overflow-wrap:anywhere; }
 """
 
 SEVERITY_COLOURS = {"flag": "#a50026", "watch": "#b35c00", "info": "#7a8c9e"}
+SEVERITY_ICONS = {"flag": "▲▲", "watch": "▲", "info": "●"}
 """flag > watch > info: dark red, dark amber, slate. Apart for colour-blind readers and in grey
 (luminance about 54, 108 and 137 of 255), and every badge also carries the word."""
 

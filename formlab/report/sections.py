@@ -10,7 +10,7 @@ import numpy as np
 from formlab.report.bands import BAND_COLOURS_HEX, band_source
 from formlab.report.compare import Comparison
 from formlab.report.fatigue import Fatigue
-from formlab.report.page import SEVERITY_COLOURS, esc, table
+from formlab.report.page import SEVERITY_COLOURS, SEVERITY_ICONS, esc, table
 from formlab.registry import METRICS, clock
 from formlab.report.quality import Quality
 from formlab.report.tiles import Tile
@@ -113,44 +113,60 @@ def standing_note_html(rules_notes: dict | None) -> str:
             + f"<p>{esc(BANDS_NOTE)}</p>{cited}</div>")
 
 
+SEVERITY_ORDER = {"flag": 0, "watch": 1, "info": 2}
+TOP_FINDINGS = 3
+"""What to work on first: at most this many findings in full, the rest folded away."""
+
+
+def _finding_card(f: dict) -> str:
+    sev = str(f.get("severity", "info")).lower()
+    colour = SEVERITY_COLOURS.get(sev, SEVERITY_COLOURS["info"])
+    label = str(f.get("label") or f.get("metric", ""))
+    unit = str(f.get("unit") or "")
+    measured = ""
+    if f.get("value") is not None:
+        value = f.get("value_text") or f"{_num(f.get('value'))} {unit}"
+        measured = f"Measured: {esc(label)} {esc(value)}"
+        if f.get("threshold") is not None:
+            threshold = f.get("threshold_text") or f"{_num(f.get('threshold'))} {unit}"
+            measured += f"; the {esc(sev)} level starts at {esc(threshold)}"
+            if f.get("threshold_source"):
+                measured += f" ({esc(f['threshold_source'])})"
+    measured += esc(_span_text(f.get("span_s")))
+    advice = f.get("advice") or []
+    if isinstance(advice, str):
+        advice = [advice]
+    advice_html = ""
+    if advice:  # one thing to try first; the rest folded
+        advice_html = f'<p class="try"><strong>Try:</strong> {esc(advice[0])}</p>'
+        if len(advice) > 1:
+            advice_html += ("<details><summary>More advice</summary><ul>"
+                            + "".join(f"<li>{esc(a)}</li>" for a in advice[1:]) + "</ul></details>")
+    sources_html = (f'<div class="sources">Guidance: {citations_html(f.get("sources"))}'
+                    "</div>" if f.get("sources") else "")
+    return (f'<div class="finding" data-severity="{esc(sev)}" style="border-left-color:{colour}">'
+            f'<span class="sev" style="background:{colour}">{esc(SEVERITY_ICONS.get(sev, ""))} {esc(sev)}</span>'
+            f'<span class="msg">{esc(f.get("title") or f.get("rule", ""))}</span>'
+            f'<p>{esc(f.get("message", ""))}</p>'
+            f'<div class="measured">{measured}</div>{advice_html}{sources_html}</div>')
+
+
 def findings_html(findings: list[dict], rules_notes: dict | None = None,
                   status: list[str] | None = None) -> str:
     """The guidance checks' status first (which could not run and why; "nothing flagged" only
-    with what was checked), then one card per finding."""
+    with what was checked), then the most severe findings (at most :data:`TOP_FINDINGS`) in full,
+    each with one thing to try, and the others folded away."""
     lead = "".join(f'<p class="status">{esc(line)}</p>' for line in status or [])
     if not findings:
         body = lead or ('<p class="status">The guidance checks did not run on this session.</p>')
     else:
-        cards = []
-        for f in findings:
-            sev = str(f.get("severity", "info"))
-            colour = SEVERITY_COLOURS.get(sev.lower(), "#7f8c8d")
-            label = str(f.get("label") or f.get("metric", ""))
-            unit = str(f.get("unit") or "")
-            measured = ""
-            if f.get("value") is not None:
-                value = f.get("value_text") or f"{_num(f.get('value'))} {unit}"
-                measured = f"Measured: {esc(label)} {esc(value)}"
-                if f.get("threshold") is not None:
-                    threshold = f.get("threshold_text") or f"{_num(f.get('threshold'))} {unit}"
-                    measured += f"; the {esc(sev)} level starts at {esc(threshold)}"
-                    if f.get("threshold_source"):
-                        measured += f" ({esc(f['threshold_source'])})"
-            measured += esc(_span_text(f.get("span_s")))
-            advice = f.get("advice") or []
-            if isinstance(advice, str):
-                advice = [advice]
-            advice_html = ("<ul>" + "".join(f"<li>{esc(a)}</li>" for a in advice) + "</ul>"
-                           if advice else "")
-            sources_html = (f'<div class="sources">Guidance: {citations_html(f.get("sources"))}'
-                            "</div>" if f.get("sources") else "")
-            cards.append(
-                f'<div class="finding" style="border-left-color:{colour}">'
-                f'<span class="sev" style="background:{colour}">{esc(sev)}</span>'
-                f'<span class="msg">{esc(f.get("title") or f.get("rule", ""))}</span>'
-                f'<p>{esc(f.get("message", ""))}</p>'
-                f'<div class="measured">{measured}</div>{advice_html}{sources_html}</div>')
-        body = lead + "".join(cards)
+        ordered = sorted(findings, key=lambda f: SEVERITY_ORDER.get(str(f.get("severity", "info")).lower(), 3))
+        body = lead + "".join(_finding_card(f) for f in ordered[:TOP_FINDINGS])
+        rest = ordered[TOP_FINDINGS:]
+        if rest:
+            body += (f'<details class="more-findings"><summary>{len(rest)} more finding'
+                     f'{"s" if len(rest) > 1 else ""}</summary>' + "".join(_finding_card(f) for f in rest)
+                     + "</details>")
     return body + standing_note_html(rules_notes)
 
 

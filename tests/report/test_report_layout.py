@@ -110,7 +110,8 @@ def test_severity_reads_at_a_glance(browser, bundled, tmp_path):
     context, page, _ = _open(browser, path, "desktop")
     badges = page.evaluate("[...document.querySelectorAll('.finding .sev')].map(e => "
                            "[e.textContent.trim().toLowerCase(), getComputedStyle(e).backgroundColor])")
-    colours = {word: colour for word, colour in badges}
+    colours = {text.split()[-1]: colour for text, colour in badges}
+    assert {text.split()[0] for text, _ in badges} == {"▲▲", "▲", "●"}  # a shape as well as a word
     assert set(colours) >= {"flag", "watch", "info"}  # the word is there for grey print
     assert len({colours["flag"], colours["watch"], colours["info"]}) == 3
 
@@ -139,3 +140,15 @@ def test_print_is_compact_and_never_splits_a_chart(browser, reports):
     assert 1 <= pages <= 5, f"{pages} A4 pages"
     assert requested == []
     context.close()
+
+
+def test_what_to_work_on_shows_the_three_most_severe_first(bundled, tmp_path):
+    findings = [{"rule": f"r{i}", "title": f"finding {i}", "severity": sev, "message": "m",
+                 "advice": ["first drill", "second drill"]}
+                for i, sev in enumerate(["info", "watch", "info", "flag", "watch"])]
+    html = write_report([bundled], tmp_path / "top.html", findings=findings).read_text(encoding="utf-8")
+    section = html.split('id="s1-findings"')[1].split("</section>")[0]
+    shown, _, folded = section.partition('<details class="more-findings">')
+    assert re.findall(r'data-severity="(\w+)"', shown) == ["flag", "watch", "watch"]
+    assert re.findall(r'data-severity="(\w+)"', folded) == ["info", "info"] and "2 more findings" in folded
+    assert shown.count("<strong>Try:</strong> first drill") == 3
