@@ -121,7 +121,7 @@ def session_html(analysis, findings: list[dict], prefix: str, heading: str | Non
                          findings_html(findings, (analysis.summary or {}).get("rules_notes"),
                                        status_lines(analysis.summary or {}))))
     parts.append(section(f"{prefix}-glance", "At a glance",
-                         tiles_html(tiles(analysis.summary)),
+                         tiles_html(tiles(analysis.summary, findings)),
                          "Median of all valid running steps; where a metric has sides, the "
                          "mean of the two side medians, with both sides beside it."))
     stages = session_stages(analysis)

@@ -37,6 +37,12 @@ section h3 { margin:16px 0 6px; font-size:16px; }
 .tile .detail { font-size:13px; }
 .tile .band { font-size:12px; margin-top:4px; }
 .tile.na .value { font-size:14px; font-weight:400; color:var(--muted); }
+.tile.marked { box-shadow:0 0 0 1px #c9ced6; }
+.tile-sev { display:inline-block; font-size:11px; font-weight:700; text-transform:uppercase; color:#fff;
+            border-radius:8px; padding:0 6px; margin-right:6px; }
+.gauge { position:relative; display:flex; height:6px; margin:6px 0 2px; }
+.gauge span { display:block; height:100%; opacity:.75; }
+.gauge i { position:absolute; top:-2px; width:2px; height:10px; background:#1d2733; }
 .dot { display:inline-block; width:9px; height:9px; border-radius:50%; margin-right:5px; }
 table { border-collapse:collapse; width:100%; font-size:14px; }
 th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line);
@@ -101,7 +107,7 @@ td, th { overflow-wrap:anywhere; }
   .fig > div, .fig .plotly-graph-div, .fig .plot-container, .fig .svg-container { width:100% !important; height:auto !important; }
   .fig .svg-container > svg.main-svg { width:100% !important; height:auto !important; }
   .fig .svg-container > svg.main-svg:first-child { position:relative !important; display:block; }
-  .finding .sev { print-color-adjust:exact; -webkit-print-color-adjust:exact; }
+  .finding .sev, .tile-sev, .gauge { print-color-adjust:exact; -webkit-print-color-adjust:exact; }
 }
 """
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from formlab.report.bands import BAND_COLOURS_HEX, band_source
+from formlab.report.bands import BAND_COLOURS_HEX, band_ranges, band_source
 from formlab.report.compare import Comparison
 from formlab.report.fatigue import Fatigue
 from formlab.report.page import SEVERITY_COLOURS, SEVERITY_ICONS, esc, table
@@ -39,6 +39,27 @@ def signed(x: float, decimals: int) -> str:
     return f"{x:+.{decimals}f}".replace("-", "−")
 
 
+def gauge_html(key: str, value: float | None) -> str:
+    """A thin bar of the metric's population bands with a mark where ``value`` sits (empty for a
+    metric without bands). The bar spans the finite band limits plus one band width either side."""
+    m = METRICS.get(key)
+    if m is None or not m.bands or value is None:
+        return ""
+    uppers = [b.upper for b in m.bands if np.isfinite(b.upper)]
+    if m.symmetric_about is not None:
+        c, reach = m.symmetric_about, uppers[-1] + (uppers[-1] - (uppers[-2] if len(uppers) > 1 else 0.0))
+        lo, hi = c - reach, c + reach
+    else:
+        width = (uppers[-1] - uppers[0]) / max(len(uppers) - 1, 1)
+        lo, hi = uppers[0] - width, uppers[-1] + width
+    segments = "".join(
+        f'<span style="width:{100 * (y1 - y0) / (hi - lo):.2f}%;background:{BAND_COLOURS_HEX[colour]}"></span>'
+        for y0, y1, colour in sorted(band_ranges(key, lo, hi)))
+    at = 100 * (min(max(value, lo), hi) - lo) / (hi - lo)
+    return (f'<div class="gauge" aria-hidden="true">{segments}'
+            f'<i style="left:calc({at:.1f}% - 1px)"></i></div>')
+
+
 def tiles_html(tiles: list[Tile]) -> str:
     parts = []
     for t in tiles:
@@ -51,13 +72,19 @@ def tiles_html(tiles: list[Tile]) -> str:
         colour = BAND_COLOURS_HEX.get(t.band or "", "#c5ced8")
         band = (f'<div class="band"><span class="dot" style="background:{colour}"></span>'
                 f"population band: {esc(t.band_note)}</div>" if t.band else "")
+        mark = ""
+        if t.severity in ("flag", "watch"):
+            sev_colour = SEVERITY_COLOURS[t.severity]
+            mark = (f'<span class="tile-sev" style="background:{sev_colour}">'
+                    f'{esc(SEVERITY_ICONS[t.severity])} {esc(t.severity)}</span>')
         parts.append(
-            f'<div class="tile" data-metric="{esc(t.key)}" title="{esc(t.how)}" '
+            f'<div class="tile{" marked" if mark else ""}" data-metric="{esc(t.key)}" '
+            f'data-severity="{esc(t.severity or "")}" title="{esc(t.how)}" '
             f'style="border-left-color:{colour}">'
-            f'<div class="name">{esc(t.title)}</div>'
+            f'<div class="name">{mark}{esc(t.title)}</div>'
             f'<div class="value{" long" if len(t.value) > 8 else ""}">{esc(t.value)}'
             f'<span class="unit">{esc(t.unit)}</span></div>'
-            f'<div class="detail">{esc(t.detail)}</div>{band}</div>')
+            f'<div class="detail">{esc(t.detail)}</div>{band}{gauge_html(t.key, t.number)}</div>')
     legend = " ".join(f'<span class="dot" style="background:{hexc}"></span>{esc(name)}'
                       for name, hexc in BAND_COLOURS_HEX.items())
     return (f'<div class="grid">{"".join(parts)}</div>'

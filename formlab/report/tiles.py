@@ -21,6 +21,8 @@ class Tile:
     band_note: str = ""
     why: str = ""               # what the metric needs, shown when it is not measurable
     how: str = ""               # how the number is estimated (the registry's words), on hover
+    number: float | None = None  # the headline value, for the band gauge
+    severity: str | None = None  # the most severe finding on this metric, if any
 
 
 def balance_text(left_pct: float | None) -> str | None:
@@ -71,7 +73,8 @@ def _tile(metrics: dict, key: str) -> Tile:
     colour = band_colour(key, value)
     return Tile(key, m.label, shown, "" if key == "ground_contact_balance_left_pct" else m.unit,
                 detail, colour, f"{colour}: {BAND_MEANING[colour]}" if colour else "",
-                "" if shown is not None else f"needs {m.needs}", m.estimator)
+                "" if shown is not None else f"needs {m.needs}", m.estimator,
+                None if shown is None else m.shown(value))
 
 
 TILE_KEYS = ("cadence_spm", "ground_contact_ms", "ground_contact_balance_left_pct",
@@ -80,8 +83,34 @@ TILE_KEYS = ("cadence_spm", "ground_contact_ms", "ground_contact_balance_left_pc
              "pelvic_rotation_deg")
 
 
-def tiles(summary: dict) -> list[Tile]:
-    """The tiles of one session, in reading order; a tile without a value says what its metric
+SHOWN_IN = {"impact_asymmetry_pct": "impact_g"}
+"""Metrics without a tile of their own, and the tile that shows them."""
+SEVERITY_RANK = {"flag": 0, "watch": 1, "info": 2}
+
+
+def _severity_by_tile(findings: list[dict]) -> dict[str, str]:
+    """The most severe finding's severity per tile, through each rule measure's registry metric."""
+    from formlab.rules.measures import MEASURES
+
+    out: dict[str, str] = {}
+    for f in findings:
+        measure = MEASURES.get(str(f.get("metric", "")))
+        if measure is None or not measure.metric:
+            continue
+        key = SHOWN_IN.get(measure.metric, measure.metric)
+        sev = str(f.get("severity", "info")).lower()
+        if key not in out or SEVERITY_RANK.get(sev, 3) < SEVERITY_RANK.get(out[key], 3):
+            out[key] = sev
+    return out
+
+
+def tiles(summary: dict, findings: list[dict] | None = None) -> list[Tile]:
+    """The tiles of one session, in reading order, each marked with the most severe finding on its
+    metric (``findings``: default the summary's); a tile without a value says what its metric
     needs."""
     metrics = (summary or {}).get("metrics") or {}
-    return [_tile(metrics, key) for key in TILE_KEYS]
+    severity = _severity_by_tile((summary or {}).get("findings") or [] if findings is None else findings)
+    out = [_tile(metrics, key) for key in TILE_KEYS]
+    for t in out:
+        t.severity = severity.get(t.key)
+    return out

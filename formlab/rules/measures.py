@@ -131,6 +131,7 @@ class Measure:
     steps: Callable[[Inputs], pd.Series | None] = field(default=lambda i: None)
     has_side: bool = False
     window_sides: Callable[[Inputs], pd.Series | None] = field(default=lambda i: None)
+    metric: str = ""  # the registry metric this measure reads (the report marks its tile)
 
     def fmt(self, value: float) -> str:
         """The value as shown in messages; changes carry their sign."""
@@ -385,7 +386,7 @@ def _level(name: str, key: str, path: tuple[str, ...], window_columns: tuple[str
     m = METRICS[key]
     return Measure(name=name, label=label or m.label, unit=m.unit_text, decimals=m.decimals,
                    kind="level", read=_summary_reader(path, key, hints),
-                   windows=_window_column(*window_columns), steps=step or (lambda i: None))
+                   windows=_window_column(*window_columns), steps=step or (lambda i: None), metric=key)
 
 
 def _registry() -> dict[str, Measure]:
@@ -418,12 +419,13 @@ def _registry() -> dict[str, Measure]:
                hints=ANGLE_HINTS),
         Measure("contact_balance_offset_pct", f"{balance.label}, away from 50/50",
                 balance.difference_unit, balance.decimals, "level", _balance_offset,
-                _balance_offset_windows, has_side=True, window_sides=_balance_sides_windows),
+                _balance_offset_windows, has_side=True, window_sides=_balance_sides_windows,
+                metric="ground_contact_balance_left_pct"),
         Measure("impact_asymmetry_pct", asymmetry.label, asymmetry.unit, asymmetry.decimals,
                 "level", _impact_asymmetry, _impact_asymmetry_windows, has_side=True,
-                window_sides=_impact_sides_windows),
+                window_sides=_impact_sides_windows, metric="impact_asymmetry_pct"),
         Measure("incline_pct", METRICS["incline_pct"].label, METRICS["incline_pct"].unit,
-                METRICS["incline_pct"].decimals, "context", _incline_pct),
+                METRICS["incline_pct"].decimals, "context", _incline_pct, metric="incline_pct"),
     ]
     out = {m.name: m for m in level}
     for base, key in (("cadence_spm", "cadence_spm"), ("ground_contact_ms", "ground_contact_ms"),
@@ -437,7 +439,7 @@ def _registry() -> dict[str, Measure]:
         out[name] = Measure(name, f"change in {b.label.lower()} from the first to the last "
                                   "drift window", METRICS[key].difference_unit, b.decimals,
                             "change", read, windows, has_side=b.has_side,
-                            window_sides=b.window_sides)
+                            window_sides=b.window_sides, metric=b.metric)
     out["pelvic_drop_left_deg"] = _with_side(out["pelvic_drop_left_deg"], "left")
     out["pelvic_drop_right_deg"] = _with_side(out["pelvic_drop_right_deg"], "right")
     return out
@@ -466,7 +468,7 @@ def _with_side(m: Measure, side: str) -> Measure:
         return None if series is None else pd.Series(side, index=series.index)
 
     return Measure(m.name, m.label, m.unit, m.decimals, m.kind, read, m.windows, m.steps,
-                   has_side=True, window_sides=window_sides)
+                   has_side=True, window_sides=window_sides, metric=m.metric)
 
 
 MEASURES: dict[str, Measure] = _registry()

@@ -265,3 +265,20 @@ def test_fatigue_change_is_the_summary_drift_change_and_percentages_change_by_po
     assert f"<td class=num>{_difference(cadence, drift['change']['cadence_spm'])}</td>" in html
     assert _difference(METRICS["impact_asymmetry_pct"], 11.04) == "+11.0 points"
     assert _difference(METRICS["pelvic_tilt_deg"], 8.36 - 6.14) == "+2.2"
+
+
+def test_tiles_are_marked_by_their_findings_and_show_a_band_gauge(tmp_path):
+    from formlab.report.tiles import tiles
+
+    session = make_session(300.0)
+    findings = [{"rule": "r1", "metric": "contact_balance_offset_pct", "severity": "watch"},
+                {"rule": "r2", "metric": "contact_balance_offset_pct", "severity": "flag"},
+                {"rule": "r3", "metric": "impact_asymmetry_pct_change", "severity": "watch"},
+                {"rule": "r4", "metric": "cadence_spm", "severity": "info"}]
+    marked = {t.key: t.severity for t in tiles(session.summary, findings) if t.severity}
+    assert marked == {"ground_contact_balance_left_pct": "flag", "impact_g": "watch", "cadence_spm": "info"}
+    html = write_report([session], tmp_path / "r.html", findings=findings).read_text(encoding="utf-8")
+    assert 'data-metric="ground_contact_balance_left_pct" data-severity="flag"' in html
+    shown = [t for t in tiles(session.summary, findings) if t.value is not None and t.severity in ("flag", "watch")]
+    assert html.count('class="tile-sev"') == len(shown) >= 1  # info is not marked on a tile
+    assert 'class="gauge"' in html
