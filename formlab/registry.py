@@ -58,6 +58,8 @@ class Metric:
     band_source: str = ""
     symmetric_about: float | None = None  # bands apply to |value - centre| (balance)
     unit_words: str = ""     # the unit in a sentence, when not the symbol ("degrees")
+    pace_free: bool = False  # about the same at any running speed: comparable between sessions
+    #                          run at different speeds (a share, a balance, a pelvic angle)
 
     @property
     def unit_text(self) -> str:
@@ -117,7 +119,7 @@ METRICS: dict[str, Metric] = {m.key: m for m in (
            NEITHER, False, "left contact-time median / (left + right medians)", NEEDS_SIDES, 4.0,
            bands=_garmin((0.75, "green", "49.3–50.7"), (2.25, "orange", "47.8–52.2"),
                          (INF, "red", "beyond 47.8–52.2")),
-           band_source=GARMIN_BANDS, symmetric_about=50.0),
+           band_source=GARMIN_BANDS, symmetric_about=50.0, pace_free=True),
     Metric("vertical_oscillation_cm", "Vertical oscillation", "cm", 1, 2, LOWER_IS_BETTER, False,
            MEDIAN_OF_STRIDES, "running steps", 3.0, step_column="vertical_oscillation_cm",
            bands=_garmin((6.8, "purple", "< 6.8"), (9.0, "blue", "6.8–8.9"),
@@ -135,29 +137,29 @@ METRICS: dict[str, Metric] = {m.key: m for m in (
     Metric("impact_g", "Impact (peak vertical force)", "g", 2, 2, LOWER_IS_BETTER, True,
            SIDE_MEDIANS, "running steps", 0.5, step_column="impact_g", headline_part="mean"),
     Metric("impact_asymmetry_pct", "Impact asymmetry", "%", 1, 1, LOWER_IS_BETTER, False,
-           "|right − left| impact medians / their mean", NEEDS_SIDES, 10.0),
+           "|right − left| impact medians / their mean", NEEDS_SIDES, 10.0, pace_free=True),
     Metric("braking_mps", "Braking (speed lost per step)", "m/s", 2, 3, LOWER_IS_BETTER, True,
            SIDE_MEDIANS, "a gyroscope and the forward direction (found from running)", 0.2,
            step_column="braking_mps", headline_part="mean"),
     Metric("braking_pct", "Braking (share of running speed lost per step)", "%", 1, 2,
            LOWER_IS_BETTER, False, "braking headline / treadmill speed",
-           "the treadmill speed, a gyroscope and the forward direction", 5.0),
+           "the treadmill speed, a gyroscope and the forward direction", 5.0, pace_free=True),
     Metric("pelvic_tilt_deg", "Pelvic tilt (anterior, vs standing)", "°", 1, 1,
            LOWER_IS_BETTER, False, "median of valid running steps",
            "a gyroscope and a moment of standing still", 5.0, step_column="pelvic_tilt_deg",
-           headline_part="mean", unit_words="degrees"),
+           headline_part="mean", unit_words="degrees", pace_free=True),
     Metric("pelvic_drop_deg", "Pelvic drop (the other hip drops in stance)", "°", 1, 1,
            LOWER_IS_BETTER, True, SIDE_MEDIANS, "a gyroscope and " + NEEDS_SIDES, 5.0,
            step_column="pelvic_drop_deg", headline_part="mean",
            band_source="Bramah et al. 2018: each extra degree of contralateral pelvic drop "
                        "raised the odds of being an injured runner by 80 % (no cut-off given)",
-           unit_words="degrees"),
+           unit_words="degrees", pace_free=True),
     Metric("pelvic_rotation_deg", "Pelvic rotation range", "°", 1, 1, NEITHER, False,
            "mean over valid running steps of the range within a stride", "a gyroscope", 5.0,
            step_column="pelvic_rotation_range_deg", headline_part="range",
-           unit_words="degrees"),
+           unit_words="degrees", pace_free=True),
     Metric("treadmill_speed_mps", "Treadmill speed", "m/s", 2, 3, NEITHER, False,
-           "belt speed from --speed or the recording metadata", NEEDS_SPEED, 0.5),
+           "belt speed from --treadmill-speed or the recording metadata", NEEDS_SPEED, 0.5),
     Metric("incline_pct", "Treadmill incline", "%", 1, 1, NEITHER, False,
            "from the recording metadata", "metadata incline_pct or incline_deg", 2.0),
 )}

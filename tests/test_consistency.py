@@ -112,15 +112,17 @@ def test_comparison_table_gives_each_session_its_summary_numbers(session):
 def test_html_report_dom_shows_the_same_numbers(session, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     name, a = session
-    path = write_report([a, a], tmp_path / f"{name}.html")
+    single = write_report([a], tmp_path / f"{name}.html")
+    path = write_report([a, a], tmp_path / f"{name}-compare.html")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox",
                                                                     "--disable-gpu"])
         page = browser.new_page()
-        page.goto(path.resolve().as_uri())
+        page.goto(single.resolve().as_uri())
         tiles = page.evaluate(
-            "Object.fromEntries([...document.querySelectorAll('#sA-glance .tile')].map(t => "
+            "Object.fromEntries([...document.querySelectorAll('#s1-glance .tile')].map(t => "
             "[t.dataset.metric, t.querySelector('.value').childNodes[0].textContent]))")
+        page.goto(path.resolve().as_uri())
         comparison = page.evaluate(
             "[...document.querySelectorAll('#compare tbody tr')].map(r => "
             "[...r.querySelectorAll('td')].map(c => c.innerText))")

@@ -215,3 +215,42 @@ def stride_cycle_figures(cycle: StrideCycle) -> list[tuple[str, go.Figure]]:
         _base_layout(fig, height=240, legend=i == 0)
         out.append((title, fig))
     return out
+
+
+SESSION_STYLES = {"A": dict(width=1.5, dash="dot"), "B": dict(width=2.5, dash="solid")}
+"""Session A drawn thin and dotted, session B bold: the later session reads first."""
+
+
+def comparison_figures(a, b) -> list[tuple[object, go.Figure]]:
+    """Each per-step metric both sessions measure, the two sessions overlaid on one shared axis:
+    each side's rolling median over minutes since that session's first running step."""
+    steps = {"A": valid_steps(a.steps), "B": valid_steps(b.steps)}
+    out = []
+    for metric in STEP_METRICS:
+        if not all(is_measured(s, metric.name) for s in steps.values()):
+            continue
+        fig = go.Figure()
+        together = []
+        for name, s in steps.items():
+            values, side = step_values(s, metric.name), sides(s)
+            t_min = (s["t_ic_s"].to_numpy(float) - float(s["t_ic_s"].iloc[0])) / 60.0
+            together.append(values[np.isfinite(values)])
+            for sd in ("left", "right", ""):
+                on_side = np.flatnonzero(np.isfinite(values) & (side == sd))
+                if len(on_side) < 3:
+                    continue
+                smooth = rolling_median(values[on_side])
+                keep = np.flatnonzero(np.isfinite(smooth))
+                keep = keep[plot_indices(len(keep), TREND_POINTS)]
+                fig.add_trace(go.Scatter(
+                    x=np.round(t_min[on_side[keep]], 3), y=np.round(smooth[keep], metric.decimals + 1),
+                    mode="lines", line=dict(color=SIDE_COLOURS[sd], **SESSION_STYLES[name]),
+                    name=f"{name}, {sd or 'all'} steps",
+                    hovertemplate=(f"{metric.label}, session {name}, {sd or 'all'}: %{{y:.{metric.decimals}f}} "
+                                   f"{metric.unit}<br>%{{x:.1f}} min into the run<extra></extra>")))
+        y_range = axis_range(np.concatenate(together), metric.definition.min_axis_span, metric.decimals)
+        fig.update_yaxes(title_text=metric.unit, range=list(y_range))
+        fig.update_xaxes(title_text="minutes since the first running step")
+        _base_layout(fig, height=TIMELINE_HEIGHT_PX, legend=False)
+        out.append((metric, fig))
+    return out

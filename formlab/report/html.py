@@ -11,13 +11,13 @@ from pathlib import Path
 import plotly.io as pio
 
 from formlab.report import figures
-from formlab.report.compare import compare
+from formlab.report.compare import compare, findings_diff
 from formlab.report.fatigue import fatigue
 from formlab.report.page import esc, not_measurable, page, section
 from formlab.report.quality import athlete_of, quality
 from formlab.registry import METRICS
 from formlab.rules import status_lines
-from formlab.report.sections import (comparison_html, fatigue_html, findings_html,
+from formlab.report.sections import (comparison_html, fatigue_html, findings_diff_html, findings_html,
                                      quality_html, tiles_html)
 from formlab.treadmill import session_stages
 from formlab.report.step_metrics import STEP_METRICS, is_measured, valid_steps
@@ -185,11 +185,21 @@ def write_report(analyses: list, path, *, findings=None) -> Path:
         a, b = analyses
         label_a, label_b = session_label(a), session_label(b)
         title = "Running form: two sessions compared"
-        nav = [("compare", "Comparison"), ("sA", "Session A"), ("sB", "Session B")]
-        body = section("compare", "Session B against session A",
-                       comparison_html(compare(a, b), label_a, label_b))
-        body += session_html(a, per_session[0], "sA", f"Session A: {label_a}")
-        body += session_html(b, per_session[1], "sB", f"Session B: {label_b}")
+        nav = [("compare", "Comparison"), ("compare-findings", "Findings"), ("compare-run", "Over the run"),
+               ("sA-session", "Session A data"), ("sB-session", "Session B data")]
+        body = section("compare", "Session B against session A", comparison_html(compare(a, b), label_a, label_b))
+        body += section("compare-findings", "Findings: new, resolved, in both",
+                        findings_diff_html(findings_diff(per_session[0], per_session[1])))
+        charts = figures.comparison_figures(a, b)
+        body += section("compare-run", "Over the run, A and B on one axis",
+                        ('<p class="legend">Session A thin and dotted, session B bold; '
+                         '<span class="key left">●</span> left steps <span class="key right">◆</span> right steps '
+                         '(each side\'s rolling median)</p>'
+                         + _figure_grid("compare-run-charts", [(f"{m.label} ({m.unit})", fig) for m, fig in charts]))
+                        if charts else not_measurable("Metrics over the run", "no metric is measured in both sessions."))
+        for prefix, label, analysis in (("sA", label_a, a), ("sB", label_b, b)):
+            body += section(f"{prefix}-session", f"Session {prefix[1]}: {label}",
+                            quality_html(quality(analysis), analysis.recording.metadata or {}))
         subtitle = f"A: {label_a} — B: {label_b}"
     out = Path(path)
     out.write_text(page(title, subtitle, nav, body, plotly_js()), encoding="utf-8")

@@ -43,6 +43,10 @@ section h3 { margin:16px 0 6px; font-size:16px; }
 .gauge { position:relative; display:flex; height:6px; margin:6px 0 2px; }
 .gauge span { display:block; height:100%; opacity:.75; }
 .gauge i { position:absolute; top:-2px; width:2px; height:10px; background:#1d2733; }
+.diff-grid { display:grid; grid-template-columns:repeat(auto-fill, minmax(min(300px, 100%), 1fr)); gap:8px 18px; }
+.diff-col h3 { margin:4px 0; }
+.sev-word { font-weight:700; text-transform:uppercase; font-size:12px; }
+.verdict { font-weight:600; }
 .dot { display:inline-block; width:9px; height:9px; border-radius:50%; margin-right:5px; }
 table { border-collapse:collapse; width:100%; font-size:14px; }
 th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line);

@@ -252,7 +252,13 @@ def quality_html(q: Quality, metadata: dict) -> str:
     return "".join(parts)
 
 
+VERDICT_COLOURS = {"better": "#1a7f37", "worse": "#a50026"}
+"""A change in the metric's good direction (registry ``direction``) and in its bad one."""
+
+
 def comparison_html(cmp: Comparison, label_a: str, label_b: str) -> str:
+    """Every registry metric: A, B, the signed change coloured by the metric's direction (and
+    named, for grey print), a relative change only on ratio scales, and why a row has none."""
     if cmp.matched_speeds_mps:
         speeds = ", ".join(METRICS["treadmill_speed_mps"].with_unit(v)
                            for v in cmp.matched_speeds_mps)
@@ -261,14 +267,44 @@ def comparison_html(cmp: Comparison, label_a: str, label_b: str) -> str:
         lead = "Each session's numbers over the whole run."
     parts = [f'<p class="lead">{lead} Session A: {esc(label_a)}; session B: {esc(label_b)}.</p>']
     if cmp.caveat:
-        parts.append(f'<p class="warn">{esc(cmp.caveat.capitalize())}.</p>')
-    if cmp.rows:
-        rows = []
-        for r in cmp.rows:
-            m = r.metric
-            pct = r.delta_pct
-            rows.append([esc(_metric_head(m)), esc(m.fmt(r.a)), esc(m.fmt(r.b)),
-                         esc(_difference(m, r.delta)),
-                         esc(signed(pct, 1) + " %") if pct is not None else "—"])
-        parts.append(table(["metric", "A", "B", "B − A", "change"], rows))
+        parts.append(f'<p class="warn">{esc(cmp.caveat[0].upper() + cmp.caveat[1:])}.</p>')
+    if not cmp.rows:
+        parts.append('<p class="warn">Fewer than 10 valid running steps to compare in one of the sessions.</p>')
+        return "".join(parts)
+    rows = []
+    for r in cmp.rows:
+        m = r.metric
+        if r.delta is None:
+            change = f'<span class="muted">{esc(r.note)}</span>'
+        else:
+            change = esc(_difference(m, r.delta))
+            if r.delta_pct is not None:
+                change += f" ({esc(signed(r.delta_pct, 1))} %)"
+            if r.verdict:
+                change = (f'<span class="verdict" style="color:{VERDICT_COLOURS[r.verdict]}">{change} '
+                          f"{esc(r.verdict)}</span>")
+            if r.note:
+                change += f'<br><span class="muted">{esc(r.note)}</span>'
+        rows.append([esc(_metric_head(m)), esc(m.fmt(r.a)), esc(m.fmt(r.b)), change])
+    parts.append(table(["metric", "A", "B", "B − A"], rows))
     return "".join(parts)
+
+
+def findings_diff_html(diff: dict) -> str:
+    """Findings of B against A: new, resolved and persisting, one line each."""
+    def line(f: dict | None) -> str:
+        if f is None:
+            return ""
+        sev = str(f.get("severity", "info")).lower()
+        return (f'<span class="sev-word" style="color:{SEVERITY_COLOURS.get(sev, SEVERITY_COLOURS["info"])}">'
+                f'{esc(SEVERITY_ICONS.get(sev, ""))} {esc(sev)}</span> {esc(f.get("title") or f.get("rule", ""))}')
+    groups = (("new", "New in B", lambda a, b: line(b)), ("resolved", "Resolved since A", lambda a, b: line(a)),
+              ("persisting", "In both", lambda a, b: f"{line(b)} <span class=\"muted\">(A: "
+                                                     f"{esc(str(a.get('severity', '')))})</span>"))
+    out = []
+    for key, title, render in groups:
+        items = diff.get(key) or []
+        body = ("<ul class=\"plain\">" + "".join(f"<li>{render(a, b)}</li>" for a, b in items) + "</ul>"
+                if items else '<p class="muted">none</p>')
+        out.append(f'<div class="diff-col"><h3>{esc(title)} ({len(items)})</h3>{body}</div>')
+    return f'<div class="diff-grid">{"".join(out)}</div>'

@@ -143,9 +143,25 @@ def test_comparison_refuses_unmatched_speeds_and_warns_without_speed():
     a = make_session(600.0, speed_stages=[(0, 700, 3.0)])
     b = make_session(600.0, speed_stages=[(0, 700, 3.5)])
     cmp = compare(a, b)
-    assert cmp.rows == [] and "never ran at the same" in cmp.caveat
+    assert "never ran at the same" in cmp.caveat
+    rows = {r.metric.key: r for r in cmp.rows}
+    assert rows["cadence_spm"].delta is None and "depends on pace, not compared" in rows["cadence_spm"].note
+    assert rows["pelvic_tilt_deg"].delta is not None and "hardly depends on pace" in rows["pelvic_tilt_deg"].note
     cmp = compare(make_session(600.0), make_session(600.0, seed=2))
     assert cmp.rows and "pace" in cmp.caveat
+
+
+def test_comparison_rows_cover_the_registry_with_direction_and_reasons():
+    from formlab.registry import METRICS
+
+    a = make_session(600.0, speed_stages=[(0, 700, 3.3)])
+    b = make_session(600.0, speed_stages=[(0, 700, 3.3)], gyro=False)
+    b.steps["contact_ms"] += 12.0
+    rows = {r.metric.key: r for r in compare(a, b).rows}
+    assert set(rows) == set(METRICS) - {"treadmill_speed_mps", "incline_pct"}
+    assert rows["ground_contact_ms"].verdict == "worse" and rows["ground_contact_ms"].delta_pct is not None
+    assert rows["pelvic_tilt_deg"].delta is None and "not measured in session B" in rows["pelvic_tilt_deg"].note
+    assert rows["ground_contact_balance_left_pct"].delta_pct is None  # percentages change by points
 
 
 def test_metadata_is_escaped(tmp_path):
@@ -209,7 +225,8 @@ def test_two_sessions_get_a_comparison_and_both_sessions(tmp_path):
     html = write_report([a, b], tmp_path / "c.html").read_text()
     assert "Session B against session A" in html
     assert "matched treadmill speed (3.00 m/s)" in html
-    assert 'id="sA-timeline"' in html and 'id="sB-timeline"' in html
+    assert 'id="compare-run-charts"' in html and 'id="compare-findings"' in html
+    assert 'id="sA-session"' in html and 'id="sB-session"' in html
 
 
 def test_signed_numbers_have_no_negative_zero():
