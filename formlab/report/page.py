@@ -84,6 +84,7 @@ p.legend { font-size:13px; color:var(--muted); margin:0 0 4px; }
 .key.left { color:#1f3b73; margin-left:0; } .key.right { color:#9c3d00; } .key.unknown { color:#666; }
 .muted { color:var(--muted); font-size:13px; }
 td, th { overflow-wrap:anywhere; }
+td.num, th.num { overflow-wrap:normal; }
 @media (max-width: 600px) {
   header.top { padding:12px 14px 10px; } header.top h1 { font-size:19px; }
   nav { padding:6px 14px; gap:10px; font-size:13px; }
