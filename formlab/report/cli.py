@@ -48,5 +48,11 @@ def run_report(args: argparse.Namespace) -> int:
     analyses = [analyze(rec, speed_mps=args.treadmill_speed, calibration_dir=args.calibration_dir,
                         catalogue=catalogue) for rec in recordings]
     out = write_report(analyses, args.html)
+    from formlab.summary_view import headline_finding
+
     print(f"wrote {out}")
+    top = headline_finding(list((analyses[-1].summary or {}).get("findings") or []))
+    if top:
+        print(f"Most important{' in the second session' if len(analyses) == 2 else ''}: {top}")
+    print(f"open {out}")
     return 0

@@ -24,7 +24,13 @@ DEVICES = {
     "desktop": dict(viewport={"width": 1440, "height": 900}),
     "phone": dict(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True),
 }
-A4_PRINTABLE_PX = (round((210 - 24) / 25.4 * 96), round((297 - 24) / 25.4 * 96))  # 12 mm margins (page.py)
+PAPER_MM = {"A4": (210, 297), "Letter": (215.9, 279.4)}
+
+
+def printable_px(paper: str) -> tuple[int, int]:
+    """The printable area of a page in CSS px, with the report's 12 mm margins (page.py)."""
+    w, h = PAPER_MM[paper]
+    return round((w - 24) / 25.4 * 96), round((h - 24) / 25.4 * 96)
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Debian chromium is not installed at {CHROMIUM}")]
@@ -123,21 +129,23 @@ def test_severity_reads_at_a_glance(browser, bundled, tmp_path):
     context.close()
 
 
-def test_print_is_compact_and_never_splits_a_chart(browser, reports):
+@pytest.mark.parametrize("paper", PAPER_MM)
+def test_print_is_compact_and_never_splits_a_chart(browser, reports, paper):
+    width_px, height_px = printable_px(paper)
     context, page, requested = _open(browser, reports["single"], "desktop")
-    page.set_viewport_size({"width": A4_PRINTABLE_PX[0], "height": A4_PRINTABLE_PX[1]})
+    page.set_viewport_size({"width": width_px, "height": height_px})
     page.emulate_media(media="print")
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")  # what a print dialog does first
     figs = page.evaluate("[...document.querySelectorAll('figure.fig')].map(f => [f.getBoundingClientRect().height,"
                          " getComputedStyle(f).breakInside, f.getBoundingClientRect().right])")
     for height, break_inside, right in figs:
-        assert break_inside == "avoid" and height < A4_PRINTABLE_PX[1]  # each chart fits on one page whole
-        assert right <= A4_PRINTABLE_PX[0] + 1  # and in its column
+        assert break_inside == "avoid" and height < height_px  # each chart fits on one page whole
+        assert right <= width_px + 1  # and in its column
     toolbar = page.evaluate("document.querySelectorAll('.modebar-container .modebar-btn').length")
     assert toolbar == 0
-    pdf = page.pdf(format="A4", print_background=True)
+    pdf = page.pdf(format=paper, print_background=True)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    assert 1 <= pages <= 5, f"{pages} A4 pages"
+    assert 1 <= pages <= 5, f"{pages} {paper} pages"
     assert requested == []
     context.close()
 
