@@ -22,6 +22,9 @@ EXAMPLES = {
     "devices": "formlab devices --timeout 8",
     "record": "formlab record --device waist-imu-07 --out run.csv",
     "live": "formlab live --device waist-imu-07 --out run.csv --html run.html\n  formlab live --replay run.csv --speed 10",
+    "history": "formlab history --athlete Sam\n  formlab history show 12\n  formlab history reanalyze --all\n  formlab history export --csv out/history",
+    "roster": "formlab roster --html out/roster.html",
+    "batch": "formlab batch runs/ --athlete Sam --save\n  formlab batch 'runs/*.csv' --athlete Sam --save --dask tcp://scheduler:8786",
 }
 
 
@@ -64,6 +67,21 @@ def _live_command():
     return add_live_arguments, run_live
 
 
+def _history_command():
+    from formlab.history.commands import add_history_arguments, run_history
+    return add_history_arguments, run_history
+
+
+def _roster_command():
+    from formlab.history.commands import add_roster_arguments, run_roster
+    return add_roster_arguments, run_roster
+
+
+def _batch_command():
+    from formlab.history.commands import add_batch_arguments, run_batch_command
+    return add_batch_arguments, run_batch_command
+
+
 COMMANDS = {  # name: (help, loader of (add_arguments, run)); only the chosen command's module is imported
     "analyze": ("Measure running form step by step from a recording.", _analyze_command),
     "report": ("Write the HTML form report for one recording, or compare two.", _report_command),
@@ -73,6 +91,9 @@ COMMANDS = {  # name: (help, loader of (add_arguments, run)); only the chosen co
     "devices": ("Scan for sensors formlab can stream from (formlab profile, Polar, Movesense).", _devices_command),
     "record": ("Record a run from a BLE sensor to a CSV, writing as it goes.", _record_command),
     "live": ("Record with a live form dashboard, or replay a recording through it.", _live_command),
+    "history": ("The athlete history store: sessions, re-analysis, export, backup.", _history_command),
+    "roster": ("Write the coach's roster page: every athlete's last run, trends and weekly volume.", _roster_command),
+    "batch": ("Analyse many recordings in parallel and save them to the history store.", _batch_command),
 }
 
 
@@ -102,6 +123,8 @@ def _add_analyze_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", metavar="FILE", help="coach's rule overrides (TOML): thresholds, rules switched off")
     p.add_argument("--calibration-dir", metavar="DIR", help="per-device calibration files (default: ./calibration)")
     p.add_argument("--quiet", action="store_true", help="no terminal summary")
+    from formlab.history.save import add_save_arguments
+    add_save_arguments(p)
 
 
 def _run_analyze(args: argparse.Namespace) -> int:
@@ -132,6 +155,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
         analysis.steps[STEPS_COLUMNS].to_csv(args.steps, index=False, float_format="%.4f")
     if not args.quiet:
         print_summary(analysis, written=[p for p in (args.json, args.steps, args.html) if p])
+    from formlab.history.save import save_if_requested
+    save_if_requested(args, analysis)
     return 0
 
 
