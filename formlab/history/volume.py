@@ -82,9 +82,18 @@ def volume_findings(weekly: pd.DataFrame, plan_start: str | None = None, rule: V
                                            value=f"{row.change_pct:.0f}", threshold=f"{rule.threshold_pct:g}"),
             "advice": list(rule.advice), "sources": [dict(s) for s in rule.sources],
         }
-        week = plan_week(row.week_start, plan_start)
-        if week is not None and rule.plan_weeks[0] <= week <= rule.plan_weeks[1]:
-            finding["plan_note"] = {"message": rule.plan_message.format(plan_week=week, plan_start=plan_start),
-                                    "sources": [dict(s) for s in rule.plan_sources]}
+        note = plan_note(row.week_start, plan_start, rule)
+        if note is not None:
+            finding["plan_note"] = note
         found.append(finding)
     return found
+
+
+def plan_note(week_start: date, plan_start: str | None, rule: VolumeRule | None = None) -> dict | None:
+    """The "six weeks into a plan" note (message and sources) for a week in the rule's plan weeks."""
+    rule = rule or volume_rule()
+    week = plan_week(week_start, plan_start)
+    if week is None or not rule.plan_weeks[0] <= week <= rule.plan_weeks[1]:
+        return None
+    return {"plan_week": week, "message": rule.plan_message.format(plan_week=week, plan_start=plan_start),
+            "sources": [dict(s) for s in rule.plan_sources]}
