@@ -72,7 +72,7 @@ def _volume_cell(weekly, findings) -> str:
         return "–"
     last = weekly.iloc[-1]
     text = f"week of {last['week_start']}: {last['runs']} runs, {last['running_min']:.0f} min"
-    if last["change_pct"] is not None:
+    if last["change_pct"] == last["change_pct"]:  # not NaN
         text += f", {last['change_pct']:+.0f} % {'distance' if last['measure'] == 'distance' else 'time'}"
     if findings and findings[-1]["week_start"] == last["week_start"].isoformat():
         text = f"<strong>{esc(text)}</strong> (10 % rule)"
@@ -133,7 +133,7 @@ def _athlete_page(store, athlete: str, plan_start: str | None, sessions, weekly,
     rule = volume_rule()
     volume_rows = [[esc(w.week_start), str(w.runs), f"{w.running_min:.0f}", str(w.steps),
                     "–" if w.distance_km != w.distance_km else f"{w.distance_km:.1f}",
-                    "–" if w.change_pct is None else f"{w.change_pct:+.0f} % ({w.measure})"]
+                    "–" if w.change_pct != w.change_pct else f"{w.change_pct:+.0f} % ({w.measure})"]
                    for w in weekly.itertuples(index=False)]
     notes = "".join(
         f'<div class="finding"><span class="sev">{esc(f["severity"])}</span><span class="msg">{esc(f["message"])}</span>'

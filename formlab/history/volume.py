@@ -19,6 +19,7 @@ import pandas as pd
 from formlab.history.guidance import VolumeRule, volume_rule
 
 COLUMNS = ["week_start", "runs", "running_min", "steps", "distance_km", "measure", "change_pct"]
+"""``change_pct``: NaN for the first week and after a week without runs."""
 
 
 def weekly_volume(sessions) -> pd.DataFrame:
@@ -40,12 +41,12 @@ def weekly_volume(sessions) -> pd.DataFrame:
     # distance only when every run of the week has it (sum(min_count) keeps NaN otherwise)
     distance = grouped["distance_km"].apply(lambda d: d.sum() if d.notna().all() else np.nan)
     out["distance_km"] = [float(distance.get(w, 0.0)) for w in weeks]
-    measures, changes = [None], [None]
+    measures, changes = [None], [np.nan]
     for prev, cur in zip(out.itertuples(index=False), list(out.itertuples(index=False))[1:]):
         use_distance = np.isfinite(prev.distance_km) and np.isfinite(cur.distance_km) and prev.distance_km > 0
         a, b = (prev.distance_km, cur.distance_km) if use_distance else (prev.running_min, cur.running_min)
         measures.append("distance" if use_distance else "time")
-        changes.append(None if a <= 0 else 100.0 * (b - a) / a)
+        changes.append(np.nan if a <= 0 else 100.0 * (b - a) / a)
     out["measure"] = measures
     out["change_pct"] = changes
     return out[COLUMNS]
@@ -70,7 +71,7 @@ def volume_findings(weekly: pd.DataFrame, plan_start: str | None = None, rule: V
     rule = rule or volume_rule()
     found = []
     for row in weekly.itertuples(index=False):
-        if row.change_pct is None or not row.change_pct > rule.threshold_pct:
+        if not row.change_pct > rule.threshold_pct:  # NaN (no runs the week before) is not
             continue
         measure = "distance" if row.measure == "distance" else "time"
         finding = {
