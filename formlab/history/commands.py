@@ -38,7 +38,7 @@ def _refuse_existing(path: str | Path) -> Path:
 def add_history_arguments(p: argparse.ArgumentParser) -> None:
     _db_argument(p)
     p.add_argument("--athlete", metavar="NAME", help="only this runner")
-    sub = p.add_subparsers(dest="action", metavar="ACTION")
+    sub = p.add_subparsers(dest="action", metavar="ACTION", title="actions (without one: the list of sessions)")
     show = sub.add_parser("show", help="one session: facts, metrics per speed, findings, analysis versions")
     show.add_argument("session", type=int, metavar="SESSION")
     show.add_argument("--html", metavar="REPORT.html", help="also write its report (re-analysed from the stored recording)")
@@ -225,6 +225,8 @@ def _plan(store, name: str, start: str) -> int:
         date.fromisoformat(start)
     except ValueError:
         raise InputError("plan", None, f"the plan start must be a date YYYY-MM-DD, got {start!r}") from None
+    if name not in {athlete for athlete, _ in store.athletes()}:
+        raise InputError("plan", None, f"no athlete {name!r} in {store.path} (save a run for them first)")
     store.set_plan_start(name, start)
     print(f"{name}: training plan started on {start}")
     return 0

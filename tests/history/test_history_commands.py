@@ -87,3 +87,4 @@ def test_plan_start(saved, capsys):
     with Store(saved) as store:
         assert store.athletes() == [("Ana", "2026-09-01")]
     assert main(["history", "plan", "Ana", "1 Sept", "--db", str(saved)]) == 2
+    assert main(["history", "plan", "Nobody", "2026-09-01", "--db", str(saved)]) == 2
