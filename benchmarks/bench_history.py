@@ -25,13 +25,14 @@ import datetime as dt
 import hashlib
 import os
 import platform
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+from bench_analyze import _commit  # the same commit label as the rest of docs/benchmarks.md
 
 REPO = Path(__file__).resolve().parent.parent
 START, END = "<!-- bench_history:start -->", "<!-- bench_history:end -->"
@@ -39,9 +40,46 @@ N_DISTINCT, N_DATES, RUN_S = 8, 5, 600.0
 QUERY_SESSIONS, QUERY_TARGET_MS, SPEEDUP_TARGET = 1000, 100.0, 1.7
 
 
-def _cpu_s() -> float:
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+class TreeCPU:
+    """CPU seconds of this process and every process below it (pool workers are children of the
+    forkserver, Dask workers of their nannies, so ``RUSAGE_CHILDREN`` misses them): psutil samples
+    each descendant every 0.2 s and keeps its last reading (a worker's final 0.2 s may be missed)."""
+
+    def __init__(self):
+        import psutil  # installed with dask[distributed]
+
+        self._me = psutil.Process()
+        self._error = psutil.Error
+        self._base = self._children()  # processes already running (a Dask cluster's workers)
+        self._last: dict[int, float] = dict(self._base)
+        self._start = self._total()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _total(self) -> float:
+        t = self._me.cpu_times()
+        return t.user + t.system
+
+    def _children(self) -> dict[int, float]:
+        readings = {}
+        for child in self._me.children(recursive=True):
+            try:
+                t = child.cpu_times()
+            except self._error:  # it has just exited
+                continue
+            readings[child.pid] = t.user + t.system
+        return readings
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            self._last.update(self._children())
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        self._last.update(self._children())
+        return self._total() - self._start + sum(v - self._base.get(pid, 0.0) for pid, v in self._last.items())
 
 
 def batch_recordings() -> list[Path]:
@@ -85,14 +123,14 @@ def bench_batch(paths: list[Path]) -> tuple[list[dict], Path, Path]:
             from distributed import LocalCluster
 
             cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-        cpu0, t0 = _cpu_s(), time.perf_counter()
+        cpu, t0 = TreeCPU(), time.perf_counter()
         with Store(db) as store:
             result = run_batch(list(map(str, paths)), "Bench", store, workers=how.get("workers"),
                                dask_address=cluster.scheduler_address if cluster else None)
         wall = time.perf_counter() - t0
+        cpu = cpu.stop()
         if cluster is not None:
-            cluster.close()  # its worker processes are reaped here, so their CPU time counts
-        cpu = _cpu_s() - cpu0
+            cluster.close()
         assert len(result.saved) == len(paths) and not result.failed, result.failed
         rows.append({"mode": name, "wall_s": wall, "cpu_s": cpu, "load": load})
         print(f"{name}: {wall:.1f} s wall, {cpu:.1f} s CPU, load average before {load:.1f}", flush=True)
@@ -190,14 +228,6 @@ def bench_queries() -> dict:
     return out
 
 
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def section(batch: list[dict] | None, storage: dict | None, queries: dict) -> str:
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [START, "## athlete history: batch, queries, store size", "",
@@ -208,7 +238,7 @@ def section(batch: list[dict] | None, storage: dict | None, queries: dict) -> st
         serial = batch[0]["wall_s"]
         lines += [f"### formlab batch: {N_DISTINCT * N_DATES} ten-minute recordings (100 Hz, acc + gyro), saved to a new store", "",
                   "Each recording is read, hashed, analysed and saved (one transaction per session). CPU time is "
-                  "this process and its reaped child processes; the load average (1 min) just before each run shows "
+                  "this process and every process below it (sampled with psutil); the load average (1 min) just before each run shows "
                   "how much other work shared the 2 cores.", "",
                   "| mode | wall time | CPU time | speed-up over serial | load average before | target | result |",
                   "|---|---|---|---|---|---|---|"]
