@@ -11,6 +11,7 @@ recording that fails is reported and the others go on.
 from __future__ import annotations
 
 import glob
+import hashlib
 import multiprocessing
 import os
 import sys
@@ -18,14 +19,18 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from formlab.analysis import analyze
 from formlab.errors import InputError
+from formlab.history.payload import SessionRecord, canonical_bytes, session_record
+from formlab.history.store import DuplicateSession
+from formlab.recording import read_recording
 
 
 @dataclass
 class Outcome:
     path: str
     status: str  # "analysed", "stored" (already in the store) or "failed"
-    record: object | None = None
+    record: SessionRecord | None = None
     problem: str | None = None
 
 
@@ -50,11 +55,6 @@ def find_recordings(pattern: str) -> list[str]:
 
 def analyse_one(path: str, known_hashes: frozenset[str], speed_mps: float | None = None) -> Outcome:
     """The task run for each recording (in a worker process or on a Dask worker)."""
-    from formlab.analysis import analyze
-    from formlab.history.payload import canonical_bytes, session_record
-    from formlab.recording import read_recording
-    import hashlib
-
     try:
         rec = read_recording(path)
         raw = canonical_bytes(rec)
@@ -103,8 +103,6 @@ def run_batch(paths: list[str], athlete: str | None = None, store=None, workers:
               dask_address: str | None = None, speed_mps: float | None = None, progress: bool = False) -> BatchResult:
     """Analyse ``paths``; with a ``store`` save each new one for ``athlete`` as it arrives.
     ``workers``: processes (default: one per core; 1 runs in this process)."""
-    from formlab.history.store import DuplicateSession
-
     workers = workers or os.cpu_count() or 1
     known = frozenset(store.known_hashes()) if store is not None else frozenset()
     result = BatchResult()
