@@ -124,7 +124,7 @@ def _volume_figure(weekly) -> str:
     fig = go.Figure(go.Bar(x=[w.isoformat() for w in weekly["week_start"]], y=weekly["running_min"],
                            name="running minutes"))
     fig.update_layout(height=260, margin=dict(l=40, r=10, t=20, b=40), yaxis_title="running min / week")
-    return _figure(fig, "volume")
+    return _figure(fig, "volume-chart")
 
 
 def _athlete_page(store, athlete: str, plan_start: str | None, sessions, weekly, findings, reports: dict,
