@@ -22,7 +22,7 @@ EXAMPLES = {
     "devices": "formlab devices --timeout 8",
     "record": "formlab record --device waist-imu-07 --out run.csv",
     "live": "formlab live --device waist-imu-07 --out run.csv --html run.html\n  formlab live --replay run.csv --speed 10",
-    "history": "formlab history --athlete Sam\n  formlab history show 12\n  formlab history reanalyze --all\n  formlab history export --csv out/history",
+    "history": "formlab history --athlete Sam\n  formlab history show 12\n  formlab history trend contact_right_ms --athlete Sam\n  formlab history reanalyze --all\n  formlab history export --csv out/history",
     "roster": "formlab roster --html out/roster.html",
     "batch": "formlab batch runs/ --athlete Sam --save\n  formlab batch 'runs/*.csv' --athlete Sam --save --dask tcp://scheduler:8786",
 }

@@ -47,16 +47,20 @@ def add_history_arguments(p: argparse.ArgumentParser) -> None:
     export = sub.add_parser("export", help="summaries and steps as CSV or Parquet")
     export.add_argument("--csv", metavar="DIR", help="write DIR/summaries.csv and DIR/steps.csv")
     export.add_argument("--parquet", metavar="DIR", help="write DIR/summaries.parquet and DIR/steps.parquet (needs pyarrow)")
+    trend = sub.add_parser("trend", help="one metric over time, runs at matched belt speed only, per speed")
+    trend.add_argument("metric", metavar="METRIC", help="e.g. cadence_spm, contact_right_ms, vertical_oscillation_cm")
+    trend.add_argument("--treadmill-speed", type=_positive_speed, metavar="MPS", help="only this belt speed (default: every speed)")
     plan = sub.add_parser("plan", help="record the day an athlete's training plan started (for the six-week note)")
     plan.add_argument("name", metavar="NAME")
     plan.add_argument("start", metavar="YYYY-MM-DD")
     backup = sub.add_parser("backup", help="copy the whole store folder to a new folder")
     backup.add_argument("dest", metavar="DEST")
-    for child in (show, again, export, plan, backup):
+    for child in (show, again, export, trend, plan, backup):
         _db_argument(child, default=argparse.SUPPRESS)  # keeps a --db given before the action
         child.set_defaults(athlete_filter=None)
     again.add_argument("--athlete", dest="athlete_filter", metavar="NAME", help="only this runner")
     export.add_argument("--athlete", dest="athlete_filter", metavar="NAME", help="only this runner")
+    trend.add_argument("--athlete", dest="athlete_filter", metavar="NAME", help="the runner (needed)")
 
 
 def run_history(args: argparse.Namespace) -> int:
@@ -73,6 +77,8 @@ def run_history(args: argparse.Namespace) -> int:
             return _reanalyze(store, athlete, args.all)
         if action == "export":
             return _export(store, athlete, args.csv, args.parquet)
+        if action == "trend":
+            return _trend(store, athlete, args.metric, args.treadmill_speed)
         if action == "plan":
             return _plan(store, args.name, args.start)
         return _backup(store, args.dest)
@@ -157,6 +163,29 @@ def _show(store, session_id: int, html: str | None) -> int:
 
         write_session_report(store, r, _refuse_existing(html))
         print(f"  report: {html}")
+    return 0
+
+
+def _trend(store, athlete: str | None, metric: str, speed_mps: float | None) -> int:
+    from formlab.history.guidance import baseline_settings
+    from formlab.history.trends import matched, speed_groups
+
+    if not athlete:
+        raise InputError("trend", None, "give the runner with --athlete NAME")
+    frame = store.stage_metric(athlete, metric)
+    if frame.empty:
+        known = sorted({m for (m,) in store.conn.execute("SELECT DISTINCT metric FROM stage_metrics")})
+        raise InputError("trend", None, f"no {metric!r} stored for {athlete!r} (metrics: {', '.join(known) or 'none yet'})")
+    tolerance = baseline_settings().speed_tolerance_mps
+    speeds = [speed_mps] if speed_mps else speed_groups(frame["speed_mps"].dropna().unique(), tolerance)
+    for speed in speeds:
+        rows = matched(frame, speed, tolerance)
+        print(f"{metric} of {athlete} at {speed:g} m/s (runs within ±{tolerance:g} m/s): {len(rows)} runs")
+        for r in rows.itertuples(index=False):
+            print(f"  {r.start_utc[:16].replace('T', ' ')}  session {r.session_id:>4}  {r.speed_mps:g} m/s  "
+                  f"{r.steps:>5} steps  {r.value:.2f}")
+    if frame["speed_mps"].isna().any():
+        print(f"{int(frame['speed_mps'].isna().sum())} runs of unknown belt speed are left out (no matched speed)")
     return 0
 
 

@@ -106,12 +106,15 @@ class Store:
         self.path = Path(db_path) if db_path else default_db_path()
         _check_existing(self.path)
         self.folder = self.path.parent
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        migrate(self.conn)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            migrate(self.conn)
+        except (OSError, sqlite3.Error) as exc:
+            raise InputError(str(self.path), None, f"cannot open the history store: {exc}") from None
 
     def close(self) -> None:
         self.conn.close()

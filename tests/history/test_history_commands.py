@@ -88,3 +88,21 @@ def test_plan_start(saved, capsys):
         assert store.athletes() == [("Ana", "2026-09-01")]
     assert main(["history", "plan", "Ana", "1 Sept", "--db", str(saved)]) == 2
     assert main(["history", "plan", "Nobody", "2026-09-01", "--db", str(saved)]) == 2
+
+
+def test_trend_at_matched_speed(saved, capsys):
+    assert main(["history", "trend", "contact_right_ms", "--athlete", "Ana", "--db", str(saved)]) == 0
+    out = capsys.readouterr().out
+    assert "contact_right_ms of Ana at 3.3 m/s (runs within ±0.1 m/s): 2 runs" in out
+    assert main(["history", "trend", "contact_right_ms", "--athlete", "Ana", "--treadmill-speed", "3.6",
+                 "--db", str(saved)]) == 0
+    assert "0 runs" in capsys.readouterr().out
+    assert main(["history", "trend", "no_such_metric", "--athlete", "Ana", "--db", str(saved)]) == 2
+    assert "cadence_spm" in capsys.readouterr().err
+
+
+def test_an_unopenable_store_is_one_line(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert main(["history", "--db", str(tmp_path / "file" / "history.sqlite")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("formlab: ") and err.count("\n") == 1
