@@ -117,8 +117,38 @@ def _list(store, athlete: str | None) -> int:
                       _fmt(r.running_s / 60, 1), str(r.running_steps), _fmt(_metric(s, "cadence_spm"), 1),
                       f"{_fmt(_metric(s, 'ground_contact_ms', 'left'))}/{_fmt(_metric(s, 'ground_contact_ms', 'right'))}",
                       _fmt(_metric(s, "vertical_oscillation_cm"), 1), str(len(s.get("findings", []))))
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    if athlete:
+        _print_volume(console, store, athlete, rows)
     return 0
+
+
+def _print_volume(console, store, athlete: str, rows) -> None:
+    """Weekly volume with week-over-week change, the 10 % rule's findings and the plan note."""
+    from rich.table import Table
+
+    from formlab.history.volume import plan_note, volume_findings, weekly_volume
+
+    plan_start = dict(store.athletes()).get(athlete)
+    weekly = weekly_volume(rows)
+    table = Table(title=f"weekly volume of {athlete} (runs formlab recorded)")
+    for name in ("week of", "runs", "running min", "steps", "km", "change"):
+        table.add_column(name, justify="left" if name == "week of" else "right")
+    for w in weekly.itertuples(index=False):
+        table.add_row(w.week_start.isoformat(), str(w.runs), f"{w.running_min:.0f}", str(w.steps),
+                      "–" if w.distance_km != w.distance_km else f"{w.distance_km:.1f}",
+                      "–" if w.change_pct != w.change_pct else f"{w.change_pct:+.0f} % ({w.measure})")
+    console.print(table)
+    for f in volume_findings(weekly, plan_start):
+        console.print(f"[{f['severity']}] {f['message']}", markup=False)
+        console.print("  sources: " + "; ".join(f"{s['document']}, \"{s['section']}\"" for s in f["sources"]),
+                      markup=False)
+    note = plan_note(weekly["week_start"].iloc[-1], plan_start) if len(weekly) else None
+    if note is not None:
+        console.print(note["message"], markup=False)
+        console.print("  source: " + "; ".join(f"{s['document']}, \"{s['section']}\"" for s in note["sources"]),
+                      markup=False)
 
 
 def _session(store, session_id: int):

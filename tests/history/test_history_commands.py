@@ -35,7 +35,7 @@ def test_analyze_save_then_again_is_detected(saved, tmp_path, capsys):
 def test_history_lists_and_shows(saved, capsys):
     assert main(["history", "--db", str(saved), "--athlete", "Ana"]) == 0
     out = capsys.readouterr().out
-    assert "2 sessions" in out and "Ana" in out
+    assert "2 sessions" in out and "Ana" in out and "weekly volume of Ana" in out
     assert main(["history", "--db", str(saved), "show", "2"]) == 0
     out = capsys.readouterr().out
     assert "session 2: Ana, 2026-10-07T07:00:00+00:00" in out and "3.3 m/s" in out and "(current)" in out
