@@ -62,10 +62,6 @@ def canonical_bytes(rec: Recording) -> bytes:
             return fh.read()
 
 
-def recording_sha256(rec: Recording) -> str:
-    return hashlib.sha256(canonical_bytes(rec)).hexdigest()
-
-
 def stage_metrics(steps: pd.DataFrame) -> list[tuple[float | None, int, str, float | None]]:
     """``side_medians`` per belt speed over the valid steps: ``(speed_mps, steps, metric, value)``;
     speed ``None`` for steps whose belt speed is unknown."""

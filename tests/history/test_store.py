@@ -11,7 +11,7 @@ import pytest
 
 from formlab.cli import main
 from formlab.errors import InputError
-from formlab.history.payload import canonical_bytes, recording_sha256, session_record
+from formlab.history.payload import canonical_bytes, session_record
 from formlab.history.schema import APPLICATION_ID, MIGRATIONS, VERSION, migrate
 from formlab.history.store import DuplicateSession, Store, default_db_path
 from formlab.recording import read_recording, write_recording
@@ -94,7 +94,7 @@ def test_the_same_recording_is_detected_by_its_hash(tmp_path, short_analysis):
     b.parent.mkdir()
     write_recording(a, short_analysis.recording)
     write_recording(b, short_analysis.recording)
-    assert recording_sha256(read_recording(a)) == recording_sha256(read_recording(b))
+    assert canonical_bytes(read_recording(a)) == canonical_bytes(read_recording(b))
     with Store(tmp_path / "history.sqlite") as store:
         first = store.save(session_record(short_analysis), "Ana")
         with pytest.raises(DuplicateSession) as dup:
