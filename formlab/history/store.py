@@ -8,7 +8,8 @@ Layout of the store folder (a backup is a plain copy of the folder)::
 Zero set-up: the default folder is the user data folder (``platformdirs``); ``--db PATH`` or
 ``$FORMLAB_DB`` choose another file. SQLite runs in WAL mode with a busy timeout, so several
 processes may save at once; every session is saved in one transaction (an interrupted save
-leaves nothing behind), and a recording already stored (same sha256) is refused.
+leaves no rows; a process killed mid-save may leave a ``*.partial`` file under ``recordings/``,
+which nothing reads), and a recording already stored (same sha256) is refused.
 """
 
 from __future__ import annotations

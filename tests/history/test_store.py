@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
+import signal
 import sqlite3
 
 import pytest
@@ -123,6 +125,34 @@ def test_an_interrupted_save_leaves_no_half_session(tmp_path, short_analysis):
         assert _count(db, table) == 0, table
     assert [p for p in (tmp_path / "recordings").rglob("*") if p.is_file()] == []
     with Store(db) as store:  # and the same run saves normally afterwards
+        store.save(record, "Ana")
+        assert len(store.sessions("Ana")) == 1
+
+
+class _KilledStore(Store):
+    """The process is killed (SIGKILL: no clean-up runs) half-way through a save."""
+
+    def _insert_analysis(self, session_id, record):
+        super()._insert_analysis(session_id, record)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _killed_save(db, record):
+    with _KilledStore(db) as store:
+        store.save(record, "Ana")
+
+
+def test_a_killed_save_leaves_no_half_session(tmp_path, short_analysis):
+    db = tmp_path / "history.sqlite"
+    record = session_record(short_analysis)
+    child = multiprocessing.get_context("fork").Process(target=_killed_save, args=(db, record))
+    child.start()
+    child.join(60)
+    assert child.exitcode == -signal.SIGKILL
+    with Store(db) as store:
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        for table in ("athletes", "sessions", "analyses", "stage_metrics", "steps", "findings"):
+            assert _count(db, table) == 0, table
         store.save(record, "Ana")
         assert len(store.sessions("Ana")) == 1
 
