@@ -305,6 +305,7 @@ def add_roster_arguments(p: argparse.ArgumentParser) -> None:
     _db_argument(p)
     p.add_argument("--html", metavar="ROSTER.html", required=True,
                    help="the roster page; each athlete's history page and last session's report are written beside it")
+    p.add_argument("--all-reports", action="store_true", help="write the report of every stored session, not only the last")
 
 
 def run_roster(args: argparse.Namespace) -> int:
@@ -312,7 +313,7 @@ def run_roster(args: argparse.Namespace) -> int:
     from formlab.history.store import Store
 
     with Store(args.db) as store:
-        written = write_roster(store, args.html)
+        written = write_roster(store, args.html, all_reports=args.all_reports)
     print(f"wrote {args.html} and {len(written) - 1} pages beside it")
     return 0
 

@@ -169,8 +169,9 @@ def _athlete_page(store, athlete: str, plan_start: str | None, sessions, weekly,
                     encoding="utf-8")
 
 
-def write_roster(store, path) -> list[Path]:
-    """Write the roster to ``path`` and, beside it, each athlete's page and last run's report."""
+def write_roster(store, path, all_reports: bool = False) -> list[Path]:
+    """Write the roster to ``path`` and, beside it, each athlete's page and the report of each
+    athlete's last run (of every run with ``all_reports``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     settings = baseline_settings()
@@ -180,20 +181,22 @@ def write_roster(store, path) -> list[Path]:
         if not sessions:
             continue
         last = sessions[-1]
-        report = path.parent / f"session-{last.id}.html"
-        write_session_report(store, last, report)
-        written.append(report)
+        reports = {}
+        for session in sessions if all_reports else [last]:
+            report = write_session_report(store, session, path.parent / f"session-{session.id}.html")
+            reports[session.id] = report.name
+            written.append(report)
         weekly = weekly_volume(sessions)
         findings = volume_findings(weekly, plan_start)
         athlete_path = path.parent / f"athlete-{n}.html"
-        _athlete_page(store, athlete, plan_start, sessions, weekly, findings, {last.id: report.name}, athlete_path)
+        _athlete_page(store, athlete, plan_start, sessions, weekly, findings, reports, athlete_path)
         written.append(athlete_path)
         arrows = [_arrow_cell(compare_to_baseline(store.stage_metric(athlete, m), last.id, settings.metrics[m], settings))
                   for m in KEY_METRICS]
         week = plan_week(weekly.iloc[-1]["week_start"], plan_start) if plan_start else None
         plan = f"<br><span class=\"muted\">plan week {week}</span>" if week else ""
         rows.append([f'<a href="{esc(athlete_path.name)}">{esc(athlete)}</a>{plan}',
-                     f'<a href="{esc(report.name)}">{esc(last.start_utc[:16].replace("T", " "))}</a>',
+                     f'<a href="{esc(reports[last.id])}">{esc(last.start_utc[:16].replace("T", " "))}</a>',
                      _findings_cell(last.summary.get("findings", [])), *arrows, _volume_cell(weekly, findings)])
     header = ["athlete", "last run (UTC)", "its findings",
               *[f"{settings.metrics[m].label}" for m in KEY_METRICS], "weekly volume"]

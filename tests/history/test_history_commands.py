@@ -106,3 +106,15 @@ def test_an_unopenable_store_is_one_line(tmp_path, capsys):
     assert main(["history", "--db", str(tmp_path / "file" / "history.sqlite")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("formlab: ") and err.count("\n") == 1
+
+
+def test_roster_with_every_sessions_report(saved, tmp_path, capsys):
+    out = tmp_path / "coach" / "roster.html"
+    assert main(["roster", "--html", str(out), "--all-reports", "--db", str(saved)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    athlete = (out.parent / "athlete-1.html").read_text(encoding="utf-8")
+    for session_id in (1, 2):
+        assert (out.parent / f"session-{session_id}.html").exists()
+        assert f'href="session-{session_id}.html"' in athlete
+    assert 'href="session-2.html"' in out.read_text(encoding="utf-8")
+    assert 'href="session-1.html"' not in out.read_text(encoding="utf-8")  # the roster links the last run
