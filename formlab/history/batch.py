@@ -87,7 +87,8 @@ def _outcomes(paths, known, speed_mps, workers, dask_address):
         for path in paths:
             yield analyse_one(path, known, speed_mps)
         return
-    context = multiprocessing.get_context("forkserver")
+    context = multiprocessing.get_context("forkserver")  # not fork: the progress bar runs a thread
+    context.set_forkserver_preload([__name__])  # import numpy, pandas, formlab once, not in every worker
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = [pool.submit(analyse_one, p, known, speed_mps) for p in paths]
         try:
