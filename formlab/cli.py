@@ -26,6 +26,9 @@ EXAMPLES = {
     "import-fit": "formlab import-fit garmin_run.fit --csv garmin_run_1hz.csv",
     "compare-garmin": "formlab compare-garmin run.csv garmin_run.fit --html cmp.html --treadmill-speed 3.3",
     "convert": "formlab convert phyphox_export.csv --out run.csv\n  formlab convert log.csv --columns \"t=timestamp:ms,ax=ax:g,ay=ay:g,az=az:g\" --out run.csv",
+    "history": "formlab history --athlete Sam\n  formlab history show 12\n  formlab history trend contact_right_ms --athlete Sam\n  formlab history reanalyze --all\n  formlab history export --csv out/history",
+    "roster": "formlab roster --html out/roster.html",
+    "batch": "formlab batch runs/ --athlete Sam --save\n  formlab batch 'runs/*.csv' --athlete Sam --save --dask tcp://scheduler:8786",
 }
 
 
@@ -80,6 +83,21 @@ def _fit_command(name: str):
     return loader
 
 
+def _history_command():
+    from formlab.history.commands import add_history_arguments, run_history
+    return add_history_arguments, run_history
+
+
+def _roster_command():
+    from formlab.history.commands import add_roster_arguments, run_roster
+    return add_roster_arguments, run_roster
+
+
+def _batch_command():
+    from formlab.history.commands import add_batch_arguments, run_batch_command
+    return add_batch_arguments, run_batch_command
+
+
 COMMANDS = {  # name: (help, loader of (add_arguments, run)); only the chosen command's module is imported
     "analyze": ("Measure running form step by step from a recording.", _analyze_command),
     "report": ("Write the HTML form report for one recording, or compare two.", _report_command),
@@ -93,6 +111,9 @@ COMMANDS = {  # name: (help, loader of (add_arguments, run)); only the chosen co
     "import-fit": ("Read a Garmin running-dynamics FIT file into a 1 Hz table.", _fit_command("import")),
     "compare-garmin": ("Compare a recording with a Garmin FIT file of the same run (Bland-Altman).", _fit_command("compare")),
     "convert": ("Convert a recording from another app or CSV layout to the formlab recording format.", _convert_command),
+    "history": ("The athlete history store: sessions, re-analysis, export, backup.", _history_command),
+    "roster": ("Write the coach's roster page: every athlete's last run, trends and weekly volume.", _roster_command),
+    "batch": ("Analyse many recordings in parallel and save them to the history store.", _batch_command),
 }
 
 
@@ -121,6 +142,8 @@ def _add_analyze_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--html", metavar="REPORT.html", help="also write the self-contained HTML report")
     add_common_analysis_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no terminal summary")
+    from formlab.history.save import add_save_arguments
+    add_save_arguments(p)
 
 
 def add_common_analysis_arguments(p: argparse.ArgumentParser) -> None:
@@ -148,6 +171,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
     with stage_progress(Path(args.recording).name, quiet=args.quiet) as progress:
         progress("reading")
         rec = read_recording(args.recording, columns=args.columns)
+        if args.athlete:  # the report's header names the runner too
+            rec.metadata["athlete"] = args.athlete
         analysis = analyze(rec, speed_mps=args.treadmill_speed, calibration_dir=args.calibration_dir,
                            catalogue=catalogue, progress=progress)
         if args.html:
@@ -165,6 +190,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
     if not args.quiet:
         print_summary(analysis, written=[p for p in (args.json, args.steps, args.html) if p],
                       report=args.html)
+    from formlab.history.save import save_if_requested
+    save_if_requested(args, analysis)
     return 0
 
 

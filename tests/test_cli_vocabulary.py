@@ -54,6 +54,11 @@ MEANINGS = {  # option -> (meaning, value type: None for a flag, else the argpar
     "--no-gyro": ("simulate without a gyroscope", None),
     "--seed": ("random seed", "int"),
     "--athlete": ("the runner's name", "str"),
+    "--save": ("remember the run in the athlete history store", None),
+    "--db": ("the history store file", "str"),
+    "--dask": ("a Dask scheduler's address", "str"),
+    "--workers": ("worker processes", "int"),
+    "--all-reports": ("write every stored session's report", None),
     "--date": ("the session's date, YYYY-MM-DD", "_iso_date"),
 }
 RETIRED = {"--speed": "it meant the treadmill speed in some commands and the replay multiplier in others",
