@@ -29,7 +29,10 @@ def _analysed_source(recording: str, speed_mps: float | None):
 
 
 def add_export_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("recording", metavar="REC", help="recording CSV (formlab recording format)")
+    p.add_argument("recording", metavar="REC", nargs="?", help="recording (docs/recording-format.md); or --session")
+    p.add_argument("--session", type=int, metavar="ID", help="export a session of the athlete history store instead")
+    p.add_argument("--db", metavar="PATH", help="with --session: the history store (default: $FORMLAB_DB, else the "
+                                                "user data folder)")
     p.add_argument("--fit", required=True, metavar="RUN.fit", help="write a FIT activity file of the running dynamics")
     p.add_argument("--treadmill-speed", type=float, metavar="MPS",
                    help="treadmill speed, m/s (overrides the metadata); gives speed, distance, step length")
@@ -43,8 +46,18 @@ def run_export(args: argparse.Namespace) -> int:
         import fit_tool  # noqa: F401  (only to say how to install it when missing)
     except ImportError:
         raise CommandError(f"writing FIT files needs fit-tool: {FIT_EXTRA}") from None
-    out = _check_output("--fit", args.fit, [args.recording], args.force)
-    _, source = _analysed_source(args.recording, args.treadmill_speed)
+    if (args.recording is None) == (args.session is None):
+        raise InputError("export", None, "give a recording or --session ID (one of them)")
+    if args.session is not None and args.treadmill_speed is not None:
+        raise InputError("--treadmill-speed", None, "a stored session keeps the speed it was saved with: "
+                                                    "reanalyse it to change the speed")
+    out = _check_output("--fit", args.fit, [args.recording] if args.recording else [], args.force)
+    if args.session is not None:
+        from formlab.fit.source import source_from_store
+
+        source = source_from_store(args.session, args.db)
+    else:
+        _, source = _analysed_source(args.recording, args.treadmill_speed)
     data = fit_bytes(source)
     out.write_bytes(data)
     for note in source.notes:

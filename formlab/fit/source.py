@@ -41,3 +41,22 @@ def source_from_analysis(analysis, speed_mps: float | None = None) -> FitSource:
         notes.append("no running steps found: the FIT file holds timestamps without running dynamics")
     return FitSource(steps=analysis.steps, start_utc=start, duration_s=rec.duration_s,
                      stages=speed_stages(rec, speed_mps), notes=notes)
+
+
+def source_from_store(session_id: int, db_path=None) -> FitSource:
+    """The export input for session ``session_id`` of the athlete history store (its current
+    analysis: the stored steps, start time, duration and treadmill speed stages)."""
+    from formlab.history.store import Store
+
+    with Store(db_path) as store:
+        rows = store.sessions(session_id=session_id)
+        if not rows:
+            raise InputError(str(store.path), None, f"no session {session_id} in the history store")
+        row = rows[0]
+        steps = store.steps(row.analysis_id)
+    start = datetime.fromisoformat(row.start_utc)
+    stages = None if row.speed_stages is None else [(float(t), float(v)) for t, v in row.speed_stages]
+    notes = [] if steps["valid"].any() else ["no running steps stored: the FIT file holds timestamps "
+                                             "without running dynamics"]
+    return FitSource(steps=steps, start_utc=start if start.tzinfo else start.replace(tzinfo=timezone.utc),
+                     duration_s=float(row.duration_s), stages=stages, notes=notes)

@@ -74,7 +74,12 @@ CREATE INDEX stage_metrics_metric ON stage_metrics(metric, analysis_id);
 CREATE INDEX stage_metrics_analysis ON stage_metrics(analysis_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+_V3 = """
+ALTER TABLE steps ADD COLUMN flight INTEGER;           -- 1: a flight phase followed the contact
+ALTER TABLE steps ADD COLUMN loading_rate_gps REAL;    -- 20-80 % average loading rate, g/s
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 VERSION = len(MIGRATIONS)
 
 

@@ -84,3 +84,23 @@ def test_a_recording_without_running_exports_timestamps_and_says_so(tmp_path, ca
     assert "no running steps found" in capsys.readouterr().out
     session = {k: v for k, v in _session(out).items() if v is not None}
     assert session["total_elapsed_time"] == 19 and "avg_stance_time" not in session
+
+
+def test_export_a_stored_session_gives_the_same_file_content(tmp_path, capsys):
+    """``formlab export --session ID`` writes what exporting the recording writes: the same
+    session averages, from the steps the history store kept."""
+    db = tmp_path / "store" / "history.db"
+    rec = tmp_path / "run.csv"
+    rec.write_bytes(SHIMMER.read_bytes())
+    assert main(["analyze", str(rec), "--athlete", "Ana", "--save", "--db", str(db), "--quiet",
+                 "--treadmill-speed", "3.0"]) == 0
+    assert "saved as session 1" in capsys.readouterr().out
+    direct, stored = tmp_path / "direct.fit", tmp_path / "stored.fit"
+    assert main(["export", str(rec), "--fit", str(direct), "--treadmill-speed", "3.0"]) == 0
+    assert main(["export", "--session", "1", "--db", str(db), "--fit", str(stored)]) == 0
+    a, b = _session(direct), _session(stored)
+    for field in ("avg_stance_time", "avg_vertical_oscillation", "avg_step_length", "avg_running_cadence"):
+        assert a.get(field) == b.get(field), field
+    assert main(["export", "--session", "9", "--db", str(db), "--fit", str(tmp_path / "x.fit")]) == 2
+    assert "no session 9" in capsys.readouterr().err
+    assert main(["export", "--fit", str(tmp_path / "y.fit")]) == 2
