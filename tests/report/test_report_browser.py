@@ -7,26 +7,18 @@ Writes test-artifacts/report.png (git-ignored) to look at.
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 import pytest
 
+from chromium import block_network, needs_chromium
 from formlab.analysis import analyze
 from formlab.report import write_report
 from formlab.simulate import Phase, Runner, SimParams, simulate
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                       reason=f"Debian chromium is not installed at {CHROMIUM}"),
-]
+pytestmark = needs_chromium
 
 
 def _session(with_gyro: bool = True, seed: int = 1, contact_ms: float = 248.0):
@@ -44,28 +36,10 @@ def session():
     return _session()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def open_offline(browser, path: Path, screenshot: Path | None = None) -> dict:
     """Open ``path`` with networking off; return figure status, errors and attempted fetches."""
     context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
-    fetched: list[str] = []
-
-    def only_files(route):
-        if route.request.url.startswith("file:"):
-            route.continue_()
-        else:
-            fetched.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", only_files)
+    fetched = block_network(context)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

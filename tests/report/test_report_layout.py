@@ -6,19 +6,16 @@ Needs Debian's /usr/bin/chromium, driven by Playwright's Python package (no brow
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
+from chromium import block_network, needs_chromium
 from formlab.analysis import analyze
 from formlab.recording import read_recording
 from formlab.report import write_report
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 BUNDLED = Path(__file__).resolve().parents[2] / "firmware_recordings" / "simulated_treadmill_10min.csv"
 DEVICES = {
     "desktop": dict(viewport={"width": 1440, "height": 900}),
@@ -32,8 +29,7 @@ def printable_px(paper: str) -> tuple[int, int]:
     w, h = PAPER_MM[paper]
     return round((w - 24) / 25.4 * 96), round((h - 24) / 25.4 * 96)
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Debian chromium is not installed at {CHROMIUM}")]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -48,20 +44,9 @@ def reports(bundled, tmp_path_factory):
             "comparison": write_report([bundled, bundled], folder / "comparison.html")}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def _open(browser, path: Path, device: str):
     context = browser.new_context(offline=True, **DEVICES[device])
-    requested: list[str] = []
-    context.route("**/*", lambda route: (route.continue_() if route.request.url.startswith("file:")
-                                         else (requested.append(route.request.url), route.abort())))
+    requested = block_network(context)
     page = context.new_page()
     page.goto(path.as_uri())
     page.wait_for_function("document.querySelectorAll('.plotly-graph-div').length === "
