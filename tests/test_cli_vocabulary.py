@@ -56,6 +56,7 @@ MEANINGS = {  # option -> (meaning, value type: None for a flag, else the argpar
     "--athlete": ("the runner's name", "str"),
     "--save": ("remember the run in the athlete history store", None),
     "--db": ("the history store file", "str"),
+    "--session": ("a session of the history store, by id", "int"),
     "--dask": ("a Dask scheduler's address", "str"),
     "--workers": ("worker processes", "int"),
     "--all-reports": ("write every stored session's report", None),
