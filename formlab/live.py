@@ -1,7 +1,7 @@
 """Live form dashboard: rolling metrics, link quality and rule alerts while the runner runs.
 
 The samples arrive from the BLE collector (:func:`formlab.ble.collector.record`, which also
-writes them to disk as they come) or, with ``--replay``, from a recording fed at ``--speed``
+writes them to disk as they come) or, with ``--replay``, from a recording fed at ``--replay-speed``
 times real time. Every refresh (1–2 s) the last ``RULES_WINDOW_S`` seconds are analysed with the
 offline pipeline (:func:`formlab.analysis.analyze`): there is no second implementation of any
 metric. The calibration (mount, standing posture, gyro bias) is learned once, as soon as the

@@ -25,7 +25,7 @@ NEITHER = "neither"
 
 GARMIN_BANDS = ("Garmin running dynamics colour gauges (population percentiles of Garmin users, "
                 "not injury thresholds)")
-NEEDS_SPEED = "the treadmill speed (metadata treadmill_speed_mps or --speed)"
+NEEDS_SPEED = "the treadmill speed (metadata treadmill_speed_mps or --treadmill-speed)"
 NEEDS_SIDES = "the side of each step"
 MEDIAN_OF_STRIDES = "median over strides (two consecutive steps) of valid running steps"
 SIDE_MEDIANS = "median of each side's valid running steps; headline: mean of the two side medians"

@@ -11,8 +11,8 @@ Model (per 0.25 s frame, features over a centred window):
   above 2 g (impacts; a loosely worn sensor wobbles through the flight phase, as in the SisFall
   waist recordings).
   (Thresholds from the published ranges of trunk accelerations in walking and running, e.g.
-  Moe-Nilssen & Helbostad 2004 for walking, Lee et al. 2010 and the waist/sacrum recordings in
-  ``../shared/data`` for running; checked on every real file there.)
+  Moe-Nilssen & Helbostad 2004 for walking, Lee et al. 2010 and the public waist and sacrum recordings of
+  ``docs/validation.md`` for running; checked on every one of them.)
 * The step frequency is the strongest spectral peak of ``|f|`` between 1 and 4 Hz (short-time
   Fourier transform of ``|f|`` decimated to about 25 Hz, 4 s Hann windows every 0.5 s); its
   share of the band power measures how periodic the movement is.

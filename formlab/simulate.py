@@ -1,8 +1,8 @@
 """Physically based waist-IMU running simulator with per-step truth.
 
 The simulator is a user feature (demos, teaching) and the test oracle of the analysis: it writes
-a recording in the formlab format (``spec/recording-format.md``) and, beside it, the true value of
-every per-step metric, defined exactly as in ``spec/analysis-output.md`` and
+a recording in the formlab format (``docs/recording-format.md``) and, beside it, the true value of
+every per-step metric, defined exactly as in ``docs/output-files.md`` and
 ``docs/body-frame.md``.
 
 Model
@@ -101,7 +101,7 @@ Times are on the sensor clock, like the recording's ``t_s``.
   noise-free and without wobble, as the sensor would see it through its anti-alias filter (the
   output low-pass applied at the internal rate).
 * ``braking_mps``: ∫ of forward deceleration over the braking part of stance (IC to mid-stance, as
-  ``spec/analysis-output.md`` defines it), ``∫ max(0, −a_fwd) dt``, with ``a_fwd`` the
+  ``docs/output-files.md`` defines it), ``∫ max(0, −a_fwd) dt``, with ``a_fwd`` the
   world-horizontal forward acceleration of the sensor (noise-free, without wobble); the recoil
   before toe-off is not braking.
 * ``vertical_oscillation_cm``: peak-to-peak vertical (world) position of the sensor from this IC to

@@ -1,6 +1,6 @@
 """Treadmill belt speed over a recording: one speed, or stages (the one speed-stage module).
 
-Sources, first found wins: ``--speed`` (one speed for the whole recording); the metadata line
+Sources, first found wins: ``--treadmill-speed`` (one speed for the whole recording); the metadata line
 ``treadmill_speed_stages: 0:2.8, 300:3.3, 600:3.6`` (sensor time in seconds : belt speed in m/s,
 each stage lasting until the next); the metadata line ``treadmill_speed_mps: 3.3``. Step length
 (speed × step time), vertical ratio and braking as a share of speed need it. The analysis writes
@@ -30,7 +30,7 @@ def speed_stages(rec, speed_mps: float | None = None) -> list[tuple[float, float
     """``[(start_s, speed_mps), ...]`` in time order, or None when the speed is unknown."""
     if speed_mps is not None:
         if not SPEED_RANGE_MPS[0] <= speed_mps <= SPEED_RANGE_MPS[1]:
-            raise InputError("--speed", None, f"treadmill speed must be {SPEED_RANGE_MPS[0]:g} to "
+            raise InputError("--treadmill-speed", None, f"treadmill speed must be {SPEED_RANGE_MPS[0]:g} to "
                              f"{SPEED_RANGE_MPS[1]:g} m/s, got {speed_mps:g}")
         return [(-np.inf, float(speed_mps))]
     meta = rec.metadata

@@ -268,7 +268,7 @@ def test_reason_quotes_the_analysis_note_when_one_explains_the_null():
     s = summary(pelvic_tilt_deg={"mean": None, "range": None},
                 pelvic_rotation_deg={"range": None}, vertical_ratio_pct=None)
     s["notes"] = ["no gyroscope: pelvic angles cannot be measured",
-                  "treadmill speed unknown (metadata treadmill_speed_mps or --speed): step length "
+                  "treadmill speed unknown (metadata treadmill_speed_mps or --treadmill-speed): step length "
                   "and vertical ratio are null"]
     missing = {(m["rule"], m["metric"]): m["reason"]
                for m in unevaluated(HandBuilt(s, windows=windows()), coach())}
@@ -276,7 +276,7 @@ def test_reason_quotes_the_analysis_note_when_one_explains_the_null():
         "pelvic rotation range was not measured: no gyroscope: pelvic angles cannot be measured")
     assert missing[("high_bounce", "vertical_ratio_pct")].endswith(
         "was not measured: treadmill speed unknown (metadata treadmill_speed_mps or "
-        "--speed): step length and vertical ratio are null")
+        "--treadmill-speed): step length and vertical ratio are null")
 
 
 def test_braking_is_not_judged_without_a_forward_direction():
