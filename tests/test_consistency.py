@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from chromium import CHROMIUM
 from rich.console import Console
 
 from formlab.analysis import analyze
@@ -29,7 +30,6 @@ from formlab.summary_view import TERMINAL_ROWS, print_summary
 sys.path.insert(0, str(Path(__file__).resolve().parent / "snapshots"))
 from sessions import SESSIONS  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
 NUMBER = re.compile(r"[−+-]?\d+(?:\.\d+)?|—")
 
 
@@ -109,24 +109,20 @@ def test_comparison_table_gives_each_session_its_summary_numbers(session):
 @pytest.mark.browser
 @pytest.mark.skipif(not os.path.exists(CHROMIUM),
                     reason=f"Debian chromium is not installed at {CHROMIUM}")
-def test_html_report_dom_shows_the_same_numbers(session, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_html_report_dom_shows_the_same_numbers(session, tmp_path, browser):
     name, a = session
     single = write_report([a], tmp_path / f"{name}.html")
     path = write_report([a, a], tmp_path / f"{name}-compare.html")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox",
-                                                                    "--disable-gpu"])
-        page = browser.new_page()
-        page.goto(single.resolve().as_uri())
-        tiles = page.evaluate(
-            "Object.fromEntries([...document.querySelectorAll('#s1-glance .tile')].map(t => "
-            "[t.dataset.metric, t.querySelector('.value').childNodes[0].textContent]))")
-        page.goto(path.resolve().as_uri())
-        comparison = page.evaluate(
-            "[...document.querySelectorAll('#compare tbody tr')].map(r => "
-            "[...r.querySelectorAll('td')].map(c => c.innerText))")
-        browser.close()
+    page = browser.new_page()
+    page.goto(single.resolve().as_uri())
+    tiles = page.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('#s1-glance .tile')].map(t => "
+        "[t.dataset.metric, t.querySelector('.value').childNodes[0].textContent]))")
+    page.goto(path.resolve().as_uri())
+    comparison = page.evaluate(
+        "[...document.querySelectorAll('#compare tbody tr')].map(r => "
+        "[...r.querySelectorAll('td')].map(c => c.innerText))")
+    page.close()
     for key in TILE_KEYS:
         text = tiles[key]
         expected = shown(a, key)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from html import escape
 
+from formlab.rules.catalogue import SEVERITIES
+
 STYLE = """
 :root { --ink:#1d2733; --muted:#5d6b7a; --line:#dde3ea; --bg:#f5f7fa; --card:#fff; }
 * { box-sizing: border-box; }
@@ -118,6 +120,12 @@ td.num, th.num { overflow-wrap:normal; }
 
 SEVERITY_COLOURS = {"flag": "#a50026", "watch": "#b35c00", "info": "#7a8c9e"}
 SEVERITY_ICONS = {"flag": "▲▲", "watch": "▲", "info": "●"}
+
+
+def severity_rank(severity) -> int:
+    """0 for the most severe (the catalogue's last severity), larger for milder, unknown last."""
+    sev = str(severity or "").lower()
+    return len(SEVERITIES) - 1 - SEVERITIES.index(sev) if sev in SEVERITIES else len(SEVERITIES)
 """flag > watch > info: dark red, dark amber, slate. Apart for colour-blind readers and in grey
 (luminance about 54, 108 and 137 of 255), and every badge also carries the word."""
 

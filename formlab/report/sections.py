@@ -10,7 +10,7 @@ import numpy as np
 from formlab.report.bands import BAND_COLOURS_HEX, band_ranges, band_source
 from formlab.report.compare import Comparison
 from formlab.report.fatigue import Fatigue
-from formlab.report.page import SEVERITY_COLOURS, SEVERITY_ICONS, esc, table
+from formlab.report.page import SEVERITY_COLOURS, SEVERITY_ICONS, esc, severity_rank, table
 from formlab.registry import METRICS, clock
 from formlab.report.quality import Quality
 from formlab.report.tiles import Tile
@@ -140,7 +140,6 @@ def standing_note_html(rules_notes: dict | None) -> str:
             + f"<p>{esc(BANDS_NOTE)}</p>{cited}</div>")
 
 
-SEVERITY_ORDER = {"flag": 0, "watch": 1, "info": 2}
 TOP_FINDINGS = 3
 """What to work on first: at most this many findings in full, the rest folded away."""
 
@@ -187,7 +186,7 @@ def findings_html(findings: list[dict], rules_notes: dict | None = None,
     if not findings:
         body = lead or ('<p class="status">The guidance checks did not run on this session.</p>')
     else:
-        ordered = sorted(findings, key=lambda f: SEVERITY_ORDER.get(str(f.get("severity", "info")).lower(), 3))
+        ordered = sorted(findings, key=lambda f: severity_rank(f.get("severity", "info")))
         body = lead + "".join(_finding_card(f) for f in ordered[:TOP_FINDINGS])
         rest = ordered[TOP_FINDINGS:]
         if rest:

@@ -85,11 +85,11 @@ TILE_KEYS = ("cadence_spm", "ground_contact_ms", "ground_contact_balance_left_pc
 
 SHOWN_IN = {"impact_asymmetry_pct": "impact_g"}
 """Metrics without a tile of their own, and the tile that shows them."""
-SEVERITY_RANK = {"flag": 0, "watch": 1, "info": 2}
 
 
 def _severity_by_tile(findings: list[dict]) -> dict[str, str]:
     """The most severe finding's severity per tile, through each rule measure's registry metric."""
+    from formlab.report.page import severity_rank
     from formlab.rules.measures import MEASURES
 
     out: dict[str, str] = {}
@@ -99,7 +99,7 @@ def _severity_by_tile(findings: list[dict]) -> dict[str, str]:
             continue
         key = SHOWN_IN.get(measure.metric, measure.metric)
         sev = str(f.get("severity", "info")).lower()
-        if key not in out or SEVERITY_RANK.get(sev, 3) < SEVERITY_RANK.get(out[key], 3):
+        if key not in out or severity_rank(sev) < severity_rank(out[key]):
             out[key] = sev
     return out
 
