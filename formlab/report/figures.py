@@ -48,6 +48,15 @@ def rolling_median(values: np.ndarray, window: int = ROLLING_STEPS) -> np.ndarra
             .median().to_numpy())
 
 
+def side_trend(values: np.ndarray, on_side: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One side's rolling median: ``(indices into values, median)`` at most :data:`TREND_POINTS`
+    of them (``on_side``: the indices of that side's steps, in time order)."""
+    smooth = rolling_median(values[on_side])
+    keep = np.flatnonzero(np.isfinite(smooth))
+    keep = keep[plot_indices(len(keep), TREND_POINTS)]
+    return on_side[keep], smooth[keep]
+
+
 def _rect(row: int, x_domain: bool, x0: float, x1: float, y_domain: bool, y0: float, y1: float,
           colour: str, opacity: float) -> dict:
     """A filled background rectangle in subplot ``row`` (one column); a ``*_domain`` axis spans
@@ -128,14 +137,12 @@ def timeline_figures(analysis, stages: list[SpeedStage]) -> list[tuple[object, g
                 hovertemplate=(f"{metric.label}: %{{y:.{metric.decimals}f}} {metric.unit}"
                                f"<br>{SIDE_NAMES[s]} at %{{customdata}}<extra></extra>"),
             ))
-            smooth = rolling_median(values[on_side])
-            keep = np.flatnonzero(np.isfinite(smooth))
-            keep = keep[plot_indices(len(keep), TREND_POINTS)]
+            at, smooth = side_trend(values, on_side)
             fig.add_trace(go.Scatter(
-                x=np.round(t_s[on_side[keep]] / per_unit_s, 4), y=np.round(smooth[keep], metric.decimals + 1),
+                x=np.round(t_s[at] / per_unit_s, 4), y=np.round(smooth, metric.decimals + 1),
                 mode="lines", line=dict(color=SIDE_COLOURS[s], width=2.5, dash="solid" if s != "right" else "dash"),
                 name=f"{s or 'all'} trend (median of {ROLLING_STEPS} steps)", legendgroup=s, showlegend=False,
-                customdata=[clock(t) for t in t_s[on_side[keep]]],
+                customdata=[clock(t) for t in t_s[at]],
                 hovertemplate=(f"{metric.label}, {s or 'all'} median: %{{y:.{metric.decimals}f}} {metric.unit}"
                                "<br>at %{customdata}<extra></extra>"),
             ))
@@ -239,11 +246,9 @@ def comparison_figures(a, b) -> list[tuple[object, go.Figure]]:
                 on_side = np.flatnonzero(np.isfinite(values) & (side == sd))
                 if len(on_side) < 3:
                     continue
-                smooth = rolling_median(values[on_side])
-                keep = np.flatnonzero(np.isfinite(smooth))
-                keep = keep[plot_indices(len(keep), TREND_POINTS)]
+                at, smooth = side_trend(values, on_side)
                 fig.add_trace(go.Scatter(
-                    x=np.round(t_min[on_side[keep]], 3), y=np.round(smooth[keep], metric.decimals + 1),
+                    x=np.round(t_min[at], 3), y=np.round(smooth, metric.decimals + 1),
                     mode="lines", line=dict(color=SIDE_COLOURS[sd], **SESSION_STYLES[name]),
                     name=f"{name}, {sd or 'all'} steps",
                     hovertemplate=(f"{metric.label}, session {name}, {sd or 'all'}: %{{y:.{metric.decimals}f}} "
